@@ -1,0 +1,422 @@
+//! The hall's configuration: one TOML file, parsed into typed structs and validated
+//! before anything else starts.
+//!
+//! Unknown keys are errors (a typo must not silently fall back to a default), and every
+//! problem is reported as `FILE:LINE: FIELD: what is wrong` so an operator can fix it
+//! without reading code. See `kiosk-config/example.toml` for every field, commented.
+
+mod locate;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+pub use locate::FieldPath;
+
+/// The whole hall configuration, as read from `kiosk.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Who this kiosk is and where it stands.
+    pub kiosk: KioskSection,
+    /// What the citizen sees and how the screen behaves.
+    pub ui: UiSection,
+    /// Spoken prompts and tap sounds.
+    #[serde(default)]
+    pub audio: AudioSection,
+    /// Staff-only functions.
+    pub staff: StaffSection,
+    /// The central intake server that receives submissions.
+    pub server: ServerSection,
+    /// Where the QR code on a ticket points.
+    pub tracking: TrackingSection,
+    /// Where the kiosk keeps its outbox.
+    pub storage: StorageSection,
+    /// Promised reply times, in working days.
+    pub deadlines: DeadlinesSection,
+    /// Public holidays and make-up working days, for counting working days.
+    #[serde(default)]
+    pub calendar: CalendarSection,
+    /// The hall's departments.
+    pub departments: Vec<Department>,
+    /// Service windows, each belonging to one department.
+    #[serde(default)]
+    pub windows: Vec<ServiceWindow>,
+    /// Service matters (事项) a citizen may have come for.
+    pub matters: Vec<Matter>,
+    /// What a citizen can say went wrong.
+    pub problem_types: Vec<ProblemType>,
+}
+
+/// `[kiosk]`: identity of this kiosk. Key names are relied on by operators' scripts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskSection {
+    /// Kiosk id within the hall (upper-case letters and digits); part of every ticket number.
+    pub id: String,
+    /// Hall code (e.g. the administrative division code); part of every ticket number.
+    pub hall_code: String,
+    /// Hall name in Chinese, shown on the home screen.
+    pub hall_name: String,
+    /// Hall name in English; falls back to `hall_name` when absent.
+    #[serde(default)]
+    pub hall_name_en: Option<String>,
+}
+
+/// Languages the kiosk offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Language {
+    /// Simplified Chinese, the default.
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Language {
+    /// The locale name Slint's bundled translations use for this language.
+    pub fn slint_locale(self) -> &'static str {
+        match self {
+            Language::ZhCn => "zh_CN",
+            Language::En => "en",
+        }
+    }
+
+    /// The short code used on the command line and in the UI (`zh` / `en`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::ZhCn => "zh",
+            Language::En => "en",
+        }
+    }
+}
+
+/// `[ui]`: how the screen behaves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiSection {
+    /// Languages offered on the switch, in order; the first is not implied to be default.
+    pub languages: Vec<Language>,
+    /// Language the kiosk starts in and returns to after every session.
+    pub default_language: Language,
+    /// Whether elder mode is on when a session starts.
+    #[serde(default)]
+    pub elder_mode_default: bool,
+    /// Seconds without a touch (away from the home screen) before the "still there?" prompt.
+    pub idle_timeout_secs: u32,
+    /// Seconds the "still there?" prompt waits for a tap before wiping the session.
+    pub idle_countdown_secs: u32,
+    /// Number of the staffed help window named on every screen ("need help? window N").
+    pub help_window: String,
+}
+
+/// `[audio]`: spoken prompts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSection {
+    /// Whether the kiosk plays spoken prompts and tap sounds at all.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Playback volume, 0.0 to 1.0.
+    #[serde(default = "default_volume")]
+    pub volume: f32,
+}
+
+impl Default for AudioSection {
+    fn default() -> Self {
+        AudioSection { enabled: true, volume: default_volume() }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_volume() -> f32 {
+    0.8
+}
+
+/// `[staff]`: staff-only functions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSection {
+    /// Argon2id PHC string of the staff PIN (`hall-kiosk hash-pin` makes one); never the PIN.
+    pub pin_hash: String,
+}
+
+/// `[server]`: the central intake server. Key names are relied on by operators' scripts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Base URL of the intake API (https; plain http only to loopback, for tests and demos).
+    pub base_url: String,
+    /// File holding this kiosk's bearer token; relative paths are relative to the config file.
+    pub token_file: PathBuf,
+    /// Extra CA bundle (PEM) to trust besides the built-in roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds between heartbeats to the server.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_secs: u32,
+}
+
+fn default_heartbeat() -> u32 {
+    60
+}
+
+/// `[tracking]`: the public tracking page a ticket's QR code links to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingSection {
+    /// Base URL; the QR link is `{base_url}/t/{ticket}?k={token}`.
+    pub base_url: String,
+}
+
+/// `[storage]`: on-disk state. Key names are relied on by operators' scripts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    /// Directory of the outbox database; relative paths are relative to the config file.
+    pub data_dir: PathBuf,
+}
+
+/// `[deadlines]`: promised reply times.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesSection {
+    /// Working days to answer a simple matter (typically 2).
+    pub simple_working_days: u32,
+    /// Working days to answer a complex matter (typically 5, never more than 10).
+    pub complex_working_days: u32,
+}
+
+/// `[calendar]`: days that break the Monday-to-Friday rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSection {
+    /// Public holidays that fall on weekdays (or on any day; weekends are off anyway).
+    #[serde(default)]
+    pub holidays: Vec<toml::value::Datetime>,
+    /// Weekend days that are working days (调休), as the State Council announces each year.
+    #[serde(default)]
+    pub makeup_workdays: Vec<toml::value::Datetime>,
+}
+
+/// A text shown to citizens, in both languages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalizedText {
+    /// Simplified Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl LocalizedText {
+    /// The text in the given language.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::ZhCn => &self.zh,
+            Language::En => &self.en,
+        }
+    }
+}
+
+/// `[[departments]]`: a department with staff in the hall.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    /// Stable id, referenced by windows and matters and sent to the server.
+    pub id: String,
+    /// Name shown to citizens.
+    pub name: LocalizedText,
+}
+
+/// `[[windows]]`: a numbered service window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceWindow {
+    /// The number painted above the window.
+    pub number: String,
+    /// Id of the department that staffs it.
+    pub department: String,
+    /// Staff who usually sit at this window.
+    #[serde(default)]
+    pub staff: Vec<StaffMember>,
+}
+
+/// A staff member at a window (for ratings).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    /// Staff number (工号), unique in the hall.
+    pub id: String,
+    /// Name as on the staff badge.
+    pub name: String,
+}
+
+/// `[[matters]]`: a service matter (事项) from the hall's catalogue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matter {
+    /// Stable id, sent to the server.
+    pub id: String,
+    /// Id of the department that handles it.
+    pub department: String,
+    /// Name shown to citizens.
+    pub name: LocalizedText,
+    /// Listed before the others (the matters most people come for).
+    #[serde(default)]
+    pub common: bool,
+}
+
+/// How long the hall may take to answer a problem of this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Complexity {
+    /// Answered within `simple_working_days`.
+    Simple,
+    /// Answered within `complex_working_days`.
+    Complex,
+}
+
+/// `[[problem_types]]`: one kind of "could not get it done".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemType {
+    /// Stable id, sent to the server.
+    pub id: String,
+    /// Tile title.
+    pub title: LocalizedText,
+    /// One-line explanation under the title.
+    pub hint: LocalizedText,
+    /// Which reply deadline applies.
+    pub complexity: Complexity,
+}
+
+/// A configuration that could not be used, with every problem found.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read at all.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The config file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file was read but has problems; each names its line and field.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ConfigProblem>),
+}
+
+/// One problem in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The config file.
+    pub file: PathBuf,
+    /// 1-based line of the offending value (or its table), when known.
+    pub line: Option<usize>,
+    /// Dotted path of the field, e.g. `departments[2].id`.
+    pub field: String,
+    /// What is wrong, in words an operator can act on.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.display();
+        match (self.line, self.field.is_empty()) {
+            (Some(line), false) => write!(f, "{file}:{line}: {}: {}", self.field, self.message),
+            (Some(line), true) => write!(f, "{file}:{line}: {}", self.message),
+            (None, false) => write!(f, "{file}: {}: {}", self.field, self.message),
+            (None, true) => write!(f, "{file}: {}", self.message),
+        }
+    }
+}
+
+/// A validated configuration plus facts derived from where it was loaded.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    /// The parsed, validated configuration.
+    pub config: Config,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Public holidays, as dates.
+    pub holidays: Vec<NaiveDate>,
+    /// Make-up working days, as dates.
+    pub makeup_workdays: Vec<NaiveDate>,
+}
+
+impl LoadedConfig {
+    /// Resolves a path from the config relative to the config file's directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.path.parent().unwrap_or(Path::new(".")).join(path)
+        }
+    }
+
+    /// The outbox directory, resolved.
+    pub fn data_dir(&self) -> PathBuf {
+        self.resolve(&self.config.storage.data_dir)
+    }
+
+    /// The hall name in the given language.
+    pub fn hall_name(&self, language: Language) -> &str {
+        match (language, &self.config.kiosk.hall_name_en) {
+            (Language::En, Some(en)) => en,
+            _ => &self.config.kiosk.hall_name,
+        }
+    }
+}
+
+/// Reads, parses and validates a config file.
+pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
+    parse(path, &text)
+}
+
+/// Parses and validates config text; `path` is only used in messages and to resolve paths.
+pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
+    let problem_at = |span: Option<std::ops::Range<usize>>, field: String, message: String| {
+        ConfigProblem {
+            file: path.to_path_buf(),
+            line: span.map(|s| locate::line_of(text, s.start)),
+            field,
+            message,
+        }
+    };
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let span = e.span();
+        let field = span
+            .clone()
+            .and_then(|s| locate::path_at(text, s.start))
+            .unwrap_or_default();
+        ConfigError::Invalid(vec![problem_at(span, field, e.message().trim().to_string())])
+    })?;
+    let checked = validate::validate(&config);
+    if !checked.problems.is_empty() {
+        let problems = checked
+            .problems
+            .into_iter()
+            .map(|(field, message)| {
+                let span = locate::span_of(text, &field);
+                problem_at(span, field.to_string(), message)
+            })
+            .collect();
+        return Err(ConfigError::Invalid(problems));
+    }
+    Ok(LoadedConfig {
+        config,
+        path: path.to_path_buf(),
+        holidays: checked.holidays,
+        makeup_workdays: checked.makeup_workdays,
+    })
+}

@@ -1,0 +1,26 @@
+//! # hall-kiosk
+//!
+//! Firmware of the self-service touchscreen in a government service hall: citizens report
+//! a matter that could not get done (办不成事) and rate the service they received (好差评),
+//! without queuing at a window. Licensed GPL-3.0-only.
+//!
+//! # Layout
+//! - [`config`]: the hall's `kiosk.toml`, parsed into typed structs and validated; every
+//!   problem names its file, line and field.
+//! - [`ui`]: the Slint UI compiled from `ui/app.slint`; Rust talks to it only through its
+//!   globals (`Theme`, `Shell`, `Idle`, ...).
+//! - [`app`]: the application: fills the UI from the config, keeps the clock, owns the
+//!   citizen's session and its reset.
+//! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
+//! - [`screenshot`]: renders any screen to PNG without a display.
+//! - [`display`]: finds out whether there is a screen to run on.
+//!
+//! `src/main.rs` is only the command line; everything it does is in this library, so the
+//! tests drive the same code.
+
+pub mod app;
+pub mod config;
+pub mod display;
+pub mod idle;
+pub mod screenshot;
+pub mod ui;

@@ -1,0 +1,176 @@
+//! Command line of the kiosk. Thin on purpose: everything it does lives in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hall_kiosk::app::{KioskApp, Screen};
+use hall_kiosk::config::{self, Language};
+use hall_kiosk::screenshot::{self, ScreenshotRequest};
+
+const DEFAULT_CONFIG: &str = "/etc/hall-kiosk/kiosk.toml";
+
+#[derive(Parser)]
+#[command(name = "hall-kiosk", version, about = "Self-service kiosk for a government service hall")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Hall configuration file (when no subcommand is given: run the kiosk).
+    #[arg(long, global = true, default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    /// Run in a normal window instead of full screen (development).
+    #[arg(long)]
+    windowed: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kiosk on the display (the default).
+    Run {
+        /// Run in a normal window instead of full screen (development).
+        #[arg(long)]
+        windowed: bool,
+    },
+    /// Check a configuration file; print every problem with its line and field.
+    CheckConfig {
+        /// The file to check.
+        file: PathBuf,
+    },
+    /// Render one screen to a PNG file, without a display.
+    Screenshot {
+        /// Which screen.
+        #[arg(long, value_enum)]
+        screen: Screen,
+        /// Language: zh or en.
+        #[arg(long, default_value = "zh", value_parser = parse_language)]
+        lang: Language,
+        /// Render in elder mode.
+        #[arg(long)]
+        elder: bool,
+        /// Size in pixels, WIDTHxHEIGHT (the reference panel is 1080x1920).
+        #[arg(long, default_value = "1080x1920", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Output PNG file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read a staff PIN from standard input and print its hash for `[staff] pin_hash`.
+    HashPin,
+}
+
+fn parse_language(s: &str) -> Result<Language, String> {
+    match s {
+        "zh" | "zh-CN" => Ok(Language::ZhCn),
+        "en" => Ok(Language::En),
+        _ => Err(format!("unknown language {s:?}; use zh or en")),
+    }
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("{s:?} is not WIDTHxHEIGHT"))?;
+    let parse = |v: &str| v.trim().parse::<u32>().ok().filter(|n| (200..=8000).contains(n));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("{s:?}: width and height must be 200 to 8000 pixels")),
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hall-kiosk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => run_kiosk(&cli.config, cli.windowed),
+        Some(Command::Run { windowed }) => run_kiosk(&cli.config, windowed || cli.windowed),
+        Some(Command::CheckConfig { file }) => Ok(check_config(&file)),
+        Some(Command::Screenshot { screen, lang, elder, size, out }) => {
+            let config = load_config(&cli.config)?;
+            let request = ScreenshotRequest { screen, language: lang, elder, size };
+            let pixels = screenshot::render(config, request)?;
+            screenshot::write_png(&pixels, &out)?;
+            println!("{}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::HashPin) => {
+            hash_pin()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load_config(path: &std::path::Path) -> anyhow::Result<config::LoadedConfig> {
+    config::load(path).map_err(|e| anyhow::anyhow!("the configuration cannot be used:\n{e}"))
+}
+
+fn check_config(file: &std::path::Path) -> ExitCode {
+    match config::load(file) {
+        Ok(_) => {
+            println!("{}: OK", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<ExitCode> {
+    let config = load_config(config_path)?;
+    if let Err(why) = hall_kiosk::display::check_display() {
+        eprintln!(
+            "hall-kiosk: {why}.\n\
+             Run it on the kiosk's panel (or under a desktop session). To see its screens on a\n\
+             machine without a display, render them to PNG instead:\n  \
+             hall-kiosk screenshot --config {} --screen home --lang zh --out home.png",
+            config_path.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    // The software renderer is the default: kiosk panels have no useful GPU. SLINT_BACKEND
+    // overrides it (e.g. SLINT_BACKEND=winit-software).
+    if std::env::var_os("SLINT_BACKEND").is_none() {
+        slint::BackendSelector::new()
+            .backend_name("winit".into())
+            .renderer_name("software".into())
+            .select()
+            .context("cannot start the window system backend")?;
+    }
+    let app = KioskApp::new(config, !windowed).context("cannot create the kiosk window")?;
+    tracing::info!(windowed, "kiosk started");
+    app.run().context("the kiosk window failed")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hash_pin() -> anyhow::Result<()> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    eprintln!("Staff PIN (4 to 12 digits), then Enter:");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the PIN")?;
+    let pin = line.trim();
+    anyhow::ensure!(
+        (4..=12).contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit()),
+        "a staff PIN is 4 to 12 digits"
+    );
+    let salt = SaltString::generate(&mut OsRng);
+    let hash = argon2::Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
+    println!("{hash}");
+    Ok(())
+}
