@@ -14,6 +14,7 @@
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`display`]: finds out whether there is a screen to run on.
+//! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the
 //! tests drive the same code.
@@ -24,3 +25,4 @@ pub mod display;
 pub mod idle;
 pub mod screenshot;
 pub mod ui;
+pub mod workdays;
