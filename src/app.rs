@@ -72,7 +72,11 @@ impl KioskApp {
         window.global::<Idle>().on_keep_session(move || guard.activity());
         let s = session.clone();
         shell.on_select_language(move |code| {
-            let language = if code == "en" { Language::En } else { Language::ZhCn };
+            let language = if code == "en" {
+                Language::En
+            } else {
+                Language::ZhCn
+            };
             if s.config.config.ui.languages.contains(&language) {
                 s.apply_language(language);
             }
@@ -81,9 +85,16 @@ impl KioskApp {
 
         let clock = Timer::default();
         let s = session.clone();
-        clock.start(TimerMode::Repeated, Duration::from_secs(1), move || s.update_clock());
+        clock.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            s.update_clock()
+        });
 
-        Ok(KioskApp { window, session, idle, _clock: clock })
+        Ok(KioskApp {
+            window,
+            session,
+            idle,
+            _clock: clock,
+        })
     }
 
     /// The window component, for running it or driving it in tests.
@@ -129,7 +140,9 @@ impl Session {
             tracing::warn!(error = %e, "could not switch the translation");
         }
         self.language.set(language);
-        let Some(window) = self.window.upgrade() else { return };
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
         let shell = window.global::<Shell>();
         shell.set_language(language.code().into());
         shell.set_hall_name(self.config.hall_name(language).into());
@@ -137,7 +150,9 @@ impl Session {
     }
 
     fn update_clock(&self) {
-        let Some(window) = self.window.upgrade() else { return };
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
         let now = Local::now();
         let shell = window.global::<Shell>();
         shell.set_time_text(format!("{:02}:{:02}", now.hour(), now.minute()).into());
