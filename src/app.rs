@@ -121,10 +121,14 @@ impl KioskApp {
 
     /// Shows the window (full screen in kiosk mode) and runs the event loop until closed.
     pub fn run(&self) -> Result<(), slint::PlatformError> {
-        if self.window.global::<Shell>().get_kiosk_mode() {
-            self.window.window().set_fullscreen(true);
-        }
-        self.window.run()
+        self.window.show()?;
+        let _filler = self
+            .window
+            .global::<Shell>()
+            .get_kiosk_mode()
+            .then(|| crate::panel::fill_panel(&self.window));
+        slint::run_event_loop()?;
+        self.window.hide()
     }
 
     /// Ends the citizen's session now: wipes what they entered and returns home.

@@ -14,6 +14,7 @@
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`display`]: finds out whether there is a screen to run on.
+//! - [`panel`]: makes the window fill the touch panel, pointer hidden.
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the
@@ -23,6 +24,7 @@ pub mod app;
 pub mod config;
 pub mod display;
 pub mod idle;
+pub mod panel;
 pub mod screenshot;
 pub mod ui;
 pub mod workdays;
