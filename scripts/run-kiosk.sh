@@ -7,15 +7,15 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 
-cargo build --locked --release
+cargo build --locked
 demo=target/demo
 mkdir -p "$demo"
 sed -e "s|^data_dir = .*|data_dir = \"$PWD/$demo/data\"|" \
     -e "s|^token_file = .*|token_file = \"$PWD/$demo/token\"|" \
     -e "/^ca_file = /d" \
     kiosk-config/example.toml > "$demo/kiosk.toml"
-target/release/hall-kiosk check-config "$demo/kiosk.toml"
+target/debug/hall-kiosk check-config "$demo/kiosk.toml"
 
 args=(--config "$demo/kiosk.toml")
 [ "${KIOSK_FULLSCREEN:-0}" = 1 ] || args+=(--windowed)   # KIOSK_FULLSCREEN=1: as on a panel
-exec target/release/hall-kiosk "${args[@]}"
+exec target/debug/hall-kiosk "${args[@]}"
