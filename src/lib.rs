@@ -15,6 +15,8 @@
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`display`]: finds out whether there is a screen to run on.
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.
+//! - [`phone`]: mainland mobile numbers: validation and masking (never logged in full).
+//! - [`qr`]: draws a ticket's QR code into an image Slint can show.
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the
@@ -25,6 +27,8 @@ pub mod config;
 pub mod display;
 pub mod idle;
 pub mod panel;
+pub mod phone;
+pub mod qr;
 pub mod screenshot;
 pub mod ui;
 pub mod workdays;
