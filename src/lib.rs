@@ -14,6 +14,13 @@
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`display`]: finds out whether there is a screen to run on.
+//! - [`ticket`]: ticket numbers (with a check character) and tracking tokens.
+//! - [`protocol`]: the wire format to the central server (`docs/protocol.md`).
+//! - [`submission`]: the one path from a confirmed screen to the outbox: ticket, reply
+//!   date, exact body.
+//! - [`outbox`]: the durable on-disk queue (SQLite); nothing in it is lost or dropped.
+//! - [`uplink`]: the tokio task that delivers the outbox to the server, with retries.
+//! - [`operator`]: the `queue` and `simulate` subcommands for hall operators.
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the
@@ -23,6 +30,12 @@ pub mod app;
 pub mod config;
 pub mod display;
 pub mod idle;
+pub mod operator;
+pub mod outbox;
+pub mod protocol;
 pub mod screenshot;
+pub mod submission;
+pub mod ticket;
 pub mod ui;
+pub mod uplink;
 pub mod workdays;
