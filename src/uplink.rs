@@ -433,6 +433,13 @@ impl Uplink {
             }
             return Pass::Idle;
         }
+        if self.status.borrow().credentials_rejected {
+            // Staff may have put a new token in place since: use it.
+            match read_token(&self.settings.token_file) {
+                Ok(token) => self.token = token,
+                Err(e) => tracing::error!(error = %e, "cannot re-read the token file"),
+            }
+        }
         for row in rows {
             self.cursor = row.seq;
             let attempt = self.attempt(&row).await;
@@ -524,11 +531,6 @@ impl Uplink {
                     s.credentials_rejected = true;
                     s.last_error = Some(error);
                 });
-                // Staff may have put a new token in place: use it on the next attempt.
-                match read_token(&self.settings.token_file) {
-                    Ok(token) => self.token = token,
-                    Err(e) => tracing::error!(error = %e, "cannot re-read the token file"),
-                }
                 (DeliveryEvent::CredentialsRejected { id: row.id.clone(), status: status.as_u16() }, Some(wait))
             }
             ReplyClass::Retry => {
