@@ -17,6 +17,13 @@
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.
 //! - [`phone`]: mainland mobile numbers: validation and masking (never logged in full).
 //! - [`qr`]: draws a ticket's QR code into an image Slint can show.
+//! - [`ticket`]: ticket numbers (with a check character) and tracking tokens.
+//! - [`protocol`]: the wire format to the central server (`docs/protocol.md`).
+//! - [`submission`]: the one path from a confirmed screen to the outbox: ticket, reply
+//!   date, exact body.
+//! - [`outbox`]: the durable on-disk queue (SQLite); nothing in it is lost or dropped.
+//! - [`uplink`]: the tokio task that delivers the outbox to the server, with retries.
+//! - [`operator`]: the `queue` and `simulate` subcommands for hall operators.
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the
@@ -26,9 +33,15 @@ pub mod app;
 pub mod config;
 pub mod display;
 pub mod idle;
+pub mod operator;
+pub mod outbox;
 pub mod panel;
 pub mod phone;
+pub mod protocol;
 pub mod qr;
 pub mod screenshot;
+pub mod submission;
+pub mod ticket;
 pub mod ui;
+pub mod uplink;
 pub mod workdays;

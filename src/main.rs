@@ -61,6 +61,11 @@ enum Command {
     },
     /// Read a staff PIN from standard input and print its hash for `[staff] pin_hash`.
     HashPin,
+    /// Inspect and operate the outbox (status, flush, export, retry-dead).
+    #[command(subcommand)]
+    Queue(hall_kiosk::operator::QueueCommand),
+    /// Create sample submissions through the screens' own path and deliver them.
+    Simulate(hall_kiosk::operator::SimulateArgs),
 }
 
 fn parse_language(s: &str) -> Result<Language, String> {
@@ -125,6 +130,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::HashPin) => {
             hash_pin()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Queue(command)) => {
+            hall_kiosk::operator::queue(&cli.config, command)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Simulate(args)) => {
+            hall_kiosk::operator::simulate(&cli.config, &args)?;
             Ok(ExitCode::SUCCESS)
         }
     }

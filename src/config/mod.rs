@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub use locate::FieldPath;
+pub use validate::is_loopback;
 
 /// The whole hall configuration, as read from `kiosk.toml`.
 #[derive(Debug, Clone, Deserialize)]

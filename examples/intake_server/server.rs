@@ -1,0 +1,394 @@
+//! The reference intake server: implements `docs/protocol.md` exactly, stores submissions
+//! in SQLite with the submission id as a UNIQUE key, and serves the public tracking page.
+//! Used by the demo, the benchmark and the tests (they include this file by path, and
+//! each uses only part of it).
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use hall_kiosk::ticket::{TicketNumber, sha256_hex};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+
+/// Counters the tests and the benchmark read.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Submission requests received (any outcome).
+    pub requests: AtomicU64,
+    /// Answered 201: stored for the first time.
+    pub stored: AtomicU64,
+    /// Answered 200: a retry of something already stored.
+    pub replayed: AtomicU64,
+    /// Answered 422: same key, different body.
+    pub conflicts: AtomicU64,
+    /// Heartbeats received.
+    pub heartbeats: AtomicU64,
+}
+
+/// The server's state.
+pub struct Intake {
+    /// The submissions database.
+    db: Mutex<Connection>,
+    /// Accepted bearer tokens.
+    tokens: Vec<String>,
+    /// What happened so far.
+    pub counters: Counters,
+}
+
+/// The fields of a submission the server checks and indexes.
+#[derive(Deserialize)]
+struct Envelope {
+    id: String,
+    kind: String,
+    kiosk_id: String,
+    created_at: String,
+    ticket: Option<TicketPart>,
+    payload: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct TicketPart {
+    number: String,
+    token_sha256: String,
+    reply_due: String,
+}
+
+impl Intake {
+    /// Opens (or creates) the server database; `tokens` are the accepted bearer tokens.
+    pub fn open(path: &Path, tokens: Vec<String>) -> rusqlite::Result<Intake> {
+        let db = Connection::open(path)?;
+        db.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        db.pragma_update(None, "synchronous", "FULL")?;
+        db.execute_batch(
+            "CREATE TABLE IF NOT EXISTS submissions (
+                id TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                kiosk_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                ticket_number TEXT UNIQUE,
+                token_sha256 TEXT,
+                reply_due TEXT,
+                status TEXT NOT NULL DEFAULT 'received',
+                body BLOB NOT NULL,
+                received_at TEXT NOT NULL DEFAULT (datetime('now'))
+            );
+            CREATE TABLE IF NOT EXISTS heartbeats (
+                kiosk_id TEXT PRIMARY KEY,
+                body BLOB NOT NULL,
+                received_at TEXT NOT NULL
+            );",
+        )?;
+        Ok(Intake {
+            db: Mutex::new(db),
+            tokens,
+            counters: Counters::default(),
+        })
+    }
+
+    /// Reads a tokens file: one bearer token per line, `#` starts a comment.
+    pub fn read_tokens(path: &Path) -> std::io::Result<Vec<String>> {
+        Ok(std::fs::read_to_string(path)?
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect())
+    }
+
+    /// Every stored submission id, in arrival order.
+    pub fn stored_ids(&self) -> Vec<String> {
+        let db = self.db.lock().unwrap();
+        let mut stmt = db.prepare("SELECT id FROM submissions ORDER BY rowid").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn authorised(&self, headers: &HeaderMap) -> bool {
+        let Some(given) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        let Some(given) = given.strip_prefix("Bearer ") else {
+            return false;
+        };
+        // Compare digests, so the comparison's time says nothing about the token.
+        let given = sha256_hex(given.trim().as_bytes());
+        self.tokens.iter().any(|t| sha256_hex(t.as_bytes()) == given)
+    }
+
+    /// Handles `POST /v1/submissions`; returns the status and a JSON answer.
+    pub fn submit(&self, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        if !self.authorised(headers) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                error_json("unknown or missing bearer token"),
+            );
+        }
+        let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
+            return (
+                StatusCode::BAD_REQUEST,
+                error_json("Idempotency-Key header missing"),
+            );
+        };
+        let env: Envelope = match serde_json::from_slice(body) {
+            Ok(e) => e,
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    error_json(&format!("body is not a submission: {e}")),
+                );
+            }
+        };
+        if env.id != key {
+            return (
+                StatusCode::BAD_REQUEST,
+                error_json("Idempotency-Key differs from the body's id"),
+            );
+        }
+        if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
+            return (
+                StatusCode::BAD_REQUEST,
+                error_json("unknown kind or payload not an object"),
+            );
+        }
+        if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
+            return (StatusCode::BAD_REQUEST, error_json("created_at is not RFC 3339"));
+        }
+        if let Some(t) = &env.ticket {
+            let ok = TicketNumber::parse(&t.number).is_ok()
+                && t.token_sha256.len() == 64
+                && chrono::NaiveDate::parse_from_str(&t.reply_due, "%Y-%m-%d").is_ok();
+            if !ok {
+                return (StatusCode::BAD_REQUEST, error_json("ticket is malformed"));
+            }
+        }
+        let db = self.db.lock().unwrap();
+        let inserted = db.execute(
+            "INSERT INTO submissions (id, kind, kiosk_id, created_at, ticket_number, token_sha256, reply_due, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+            params![
+                env.id,
+                env.kind,
+                env.kiosk_id,
+                env.created_at,
+                env.ticket.as_ref().map(|t| &t.number),
+                env.ticket.as_ref().map(|t| &t.token_sha256),
+                env.ticket.as_ref().map(|t| &t.reply_due),
+                body,
+            ],
+        );
+        match inserted {
+            Ok(1) => {
+                self.counters.stored.fetch_add(1, Ordering::Relaxed);
+                (
+                    StatusCode::CREATED,
+                    format!("{{\"id\":\"{}\",\"result\":\"stored\"}}", env.id),
+                )
+            }
+            Ok(_) => {
+                let stored: Vec<u8> = db
+                    .query_row("SELECT body FROM submissions WHERE id = ?1", [&env.id], |r| {
+                        r.get(0)
+                    })
+                    .unwrap();
+                if stored == body {
+                    self.counters.replayed.fetch_add(1, Ordering::Relaxed);
+                    (
+                        StatusCode::OK,
+                        format!("{{\"id\":\"{}\",\"result\":\"already stored\"}}", env.id),
+                    )
+                } else {
+                    self.counters.conflicts.fetch_add(1, Ordering::Relaxed);
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        error_json("this Idempotency-Key was stored with a different body"),
+                    )
+                }
+            }
+            // Another submission already has this ticket number: a kiosk misconfiguration.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                self.counters.conflicts.fetch_add(1, Ordering::Relaxed);
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    error_json("ticket number already used by another submission"),
+                )
+            }
+            Err(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                error_json(&format!("storage failed: {e}")),
+            ),
+        }
+    }
+
+    /// Handles `POST /v1/heartbeat`.
+    pub fn heartbeat(&self, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+        if !self.authorised(headers) {
+            return StatusCode::UNAUTHORIZED;
+        }
+        let Ok(beat) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return StatusCode::BAD_REQUEST;
+        };
+        let Some(kiosk) = beat.get("kiosk_id").and_then(|k| k.as_str()) else {
+            return StatusCode::BAD_REQUEST;
+        };
+        self.counters.heartbeats.fetch_add(1, Ordering::Relaxed);
+        let db = self.db.lock().unwrap();
+        let _ = db.execute(
+            "INSERT OR REPLACE INTO heartbeats (kiosk_id, body, received_at) VALUES (?1, ?2, datetime('now'))",
+            params![kiosk, body],
+        );
+        StatusCode::NO_CONTENT
+    }
+
+    /// The tracking page; `None` (404) for an unknown number or a wrong token alike.
+    pub fn tracking_page(&self, number: &str, token: &str, english: bool) -> Option<String> {
+        let number = TicketNumber::parse(number).ok()?;
+        let db = self.db.lock().unwrap();
+        let (hash, status, due, received): (String, String, String, String) = db
+            .query_row(
+                "SELECT token_sha256, status, reply_due, received_at FROM submissions WHERE ticket_number = ?1",
+                [number.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .ok()??;
+        if sha256_hex(token.as_bytes()) != hash {
+            return None;
+        }
+        let (title, l_number, l_status, l_due, l_received, status_text, other) = if english {
+            let status = if status == "received" {
+                "Received, being handled"
+            } else {
+                &status
+            };
+            (
+                "Your ticket",
+                "Ticket number",
+                "Status",
+                "Reply due by",
+                "Received",
+                status.to_string(),
+                "中文",
+            )
+        } else {
+            let status = if status == "received" {
+                "已受理，正在办理"
+            } else {
+                &status
+            };
+            (
+                "您的回执",
+                "回执编号",
+                "办理状态",
+                "答复期限",
+                "受理时间",
+                status.to_string(),
+                "English",
+            )
+        };
+        let switch = format!(
+            "/t/{}?k={}&lang={}",
+            number,
+            token_url(token),
+            if english { "zh" } else { "en" }
+        );
+        Some(format!(
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+             <body style=\"font-family:sans-serif;max-width:32em;margin:2em auto;font-size:18px\">\
+             <h1>{title}</h1><dl><dt>{l_number}</dt><dd><b>{number}</b></dd><dt>{l_status}</dt><dd>{status}</dd>\
+             <dt>{l_due}</dt><dd>{due}</dd><dt>{l_received}</dt><dd>{received} UTC</dd></dl>\
+             <p><a href=\"{switch}\">{other}</a></p></body></html>",
+            lang = if english { "en" } else { "zh-CN" },
+            status = escape(&status_text),
+            due = escape(&due),
+            received = escape(&received),
+        ))
+    }
+}
+
+/// Keeps only base64url characters, so a token can go back into a link unescaped.
+fn token_url(token: &str) -> String {
+    token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn error_json(message: &str) -> String {
+    serde_json::json!({ "error": message }).to_string()
+}
+
+#[derive(Deserialize)]
+struct TrackQuery {
+    k: Option<String>,
+    lang: Option<String>,
+}
+
+/// The HTTP routes of the protocol plus the tracking page.
+pub fn router(intake: Arc<Intake>) -> Router {
+    Router::new()
+        .route(
+            "/v1/submissions",
+            post(
+                |State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
+                    let (status, json) = tokio::task::spawn_blocking(move || s.submit(&headers, &body))
+                        .await
+                        .unwrap();
+                    (status, [(header::CONTENT_TYPE, "application/json")], json)
+                },
+            ),
+        )
+        .route(
+            "/v1/heartbeat",
+            post(
+                |State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
+                    s.heartbeat(&headers, &body)
+                },
+            ),
+        )
+        .route(
+            "/t/{number}",
+            get(
+                |State(s): State<Arc<Intake>>,
+                 UrlPath(number): UrlPath<String>,
+                 Query(q): Query<TrackQuery>| async move {
+                    let english = q.lang.as_deref() == Some("en");
+                    match s.tracking_page(&number, q.k.as_deref().unwrap_or(""), english) {
+                        Some(page) => Html(page).into_response(),
+                        None => not_found(english),
+                    }
+                },
+            ),
+        )
+        .with_state(intake)
+}
+
+fn not_found(english: bool) -> Response {
+    let text = if english {
+        "No such ticket, or the link is incomplete."
+    } else {
+        "未找到该回执，或链接不完整。"
+    };
+    (
+        StatusCode::NOT_FOUND,
+        Html(format!("<!doctype html><meta charset=\"utf-8\"><p>{text}</p>")),
+    )
+        .into_response()
+}

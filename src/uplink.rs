@@ -1,0 +1,882 @@
+//! The uplink: a tokio task that delivers the outbox to the central server, oldest first,
+//! and never gives up on a submission by itself.
+//!
+//! Each reply is classified ([`classify`]): 2xx is delivered; 408, 409, 425, 429, 5xx,
+//! timeouts and connection errors are retried with exponential backoff and full jitter
+//! (base 1 s, cap 5 min, `Retry-After` honoured); 401/403 mean the kiosk's credentials are
+//! wrong, so the uplink pauses, keeps everything and raises a staff alert; any other 4xx
+//! turns the submission into a dead letter for staff. A heartbeat goes out every
+//! `heartbeat_secs`. The task runs on its own thread and runtime ([`spawn`]) so the UI
+//! thread never waits on the network, and stops when told to (`shutdown`).
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::config::LoadedConfig;
+use crate::outbox::{
+    DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, OutboxError, PendingRow, QueueStats, now_ms,
+};
+use crate::protocol::{HEARTBEAT_PATH, Heartbeat, IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
+
+/// Rows read from the outbox at a time: memory stays flat whatever the queue length.
+const PAGE: usize = 64;
+/// How often delivered records older than 30 days are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// How the uplink talks to the server. Built from the config; tests scale the times.
+#[derive(Debug, Clone)]
+pub struct UplinkSettings {
+    /// `[server] base_url`: https, or http to loopback only.
+    pub base_url: url::Url,
+    /// `[kiosk] id`, sent in every heartbeat.
+    pub kiosk_id: String,
+    /// `[server] token_file`: the bearer token; must not be readable by others.
+    pub token_file: PathBuf,
+    /// `[server] ca_file`: extra CA certificates (PEM) to trust besides the built-in roots.
+    pub ca_file: Option<PathBuf>,
+    /// `[server] heartbeat_secs`.
+    pub heartbeat_every: Duration,
+    /// Longest wait for one request, connection to last byte (15 s).
+    pub request_timeout: Duration,
+    /// First retry delay ceiling (1 s); doubles each consecutive failure.
+    pub backoff_base: Duration,
+    /// Largest retry delay ceiling (5 min).
+    pub backoff_cap: Duration,
+    /// Delay between attempts while the server rejects the kiosk's credentials (5 min).
+    pub auth_retry: Duration,
+    /// Longest `Retry-After` honoured (1 h): a server asking for more is asked again then.
+    pub retry_after_max: Duration,
+    /// Multiplies every `Retry-After` the server sends (1.0; tests and soak runs on
+    /// scaled time use less).
+    pub retry_after_scale: f64,
+}
+
+impl UplinkSettings {
+    /// The settings of a validated config, with the production timings.
+    pub fn from_config(config: &LoadedConfig) -> Result<UplinkSettings, UplinkError> {
+        let server = &config.config.server;
+        let base_url = url::Url::parse(&server.base_url).map_err(|e| UplinkError::Url {
+            url: server.base_url.clone(),
+            why: e.to_string(),
+        })?;
+        Ok(UplinkSettings {
+            base_url,
+            kiosk_id: config.config.kiosk.id.clone(),
+            token_file: config.resolve(&server.token_file),
+            ca_file: server.ca_file.as_ref().map(|f| config.resolve(f)),
+            heartbeat_every: Duration::from_secs(server.heartbeat_secs.into()),
+            request_timeout: Duration::from_secs(15),
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(300),
+            auth_retry: Duration::from_secs(300),
+            retry_after_max: Duration::from_secs(3600),
+            retry_after_scale: 1.0,
+        })
+    }
+
+    /// Every delay and timeout multiplied by `factor` (tests: 0.01 turns the 2-minute
+    /// outage into 1.2 s). Production never calls this.
+    pub fn scaled(mut self, factor: f64) -> UplinkSettings {
+        let s = |d: Duration| d.mul_f64(factor);
+        self.request_timeout = s(self.request_timeout);
+        self.backoff_base = s(self.backoff_base);
+        self.backoff_cap = s(self.backoff_cap);
+        self.auth_retry = s(self.auth_retry);
+        self.retry_after_max = s(self.retry_after_max);
+        self.retry_after_scale *= factor;
+        self
+    }
+
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
+    }
+}
+
+/// The uplink could not start. Every variant names the file or setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum UplinkError {
+    /// The token file could not be read.
+    #[error("server token file {path}: {source}")]
+    Token {
+        /// The token file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The token file may be read by other users: refuse to use a leaked secret.
+    #[error("server token file {path} has mode {mode:o}: other users can read it; run `chmod 600 {path}`")]
+    TokenPermissions {
+        /// The token file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The token file is empty.
+    #[error("server token file {path} is empty; put this kiosk's bearer token in it")]
+    TokenEmpty {
+        /// The token file.
+        path: PathBuf,
+    },
+    /// The extra CA bundle could not be read or parsed.
+    #[error("server CA file {path}: {why}")]
+    CaFile {
+        /// The CA file.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// The server URL cannot be used.
+    #[error("server base_url {url:?}: {why}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// Why.
+        why: String,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot set up the HTTPS client: {0}")]
+    Client(reqwest::Error),
+    /// The outbox could not be opened for the uplink.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    /// The uplink's thread or runtime could not be started.
+    #[error("cannot start the uplink thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// What the UI shows staff about delivery.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UplinkStatus {
+    /// Queue figures as of the last pass.
+    pub queue: QueueStats,
+    /// The server rejected the kiosk's token (401/403): staff must fix `token_file`.
+    pub credentials_rejected: bool,
+    /// The last failure (delivery or heartbeat), cleared by the next success.
+    pub last_error: Option<String>,
+}
+
+/// What happened to one submission, for `simulate` and `queue flush` to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryEvent {
+    /// The server has it (status 200 or 201).
+    Delivered {
+        /// Submission id.
+        id: String,
+        /// Its ticket number, if any.
+        ticket: Option<String>,
+        /// The server's status.
+        status: u16,
+    },
+    /// It will be retried.
+    Retry {
+        /// Submission id.
+        id: String,
+        /// What went wrong.
+        error: String,
+    },
+    /// The server rejected the kiosk's credentials; nothing was dead-lettered.
+    CredentialsRejected {
+        /// Submission id that was being sent.
+        id: String,
+        /// 401 or 403.
+        status: u16,
+    },
+    /// The server refused it for good; kept as a dead letter.
+    DeadLettered {
+        /// Submission id.
+        id: String,
+        /// The server's status.
+        status: u16,
+        /// The first KiB of the server's answer.
+        reason: String,
+    },
+}
+
+/// How a server reply is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyClass {
+    /// The server stored it (or already had it).
+    Delivered,
+    /// Try again later.
+    Retry,
+    /// The kiosk's credentials are wrong: pause, keep everything, alert staff.
+    CredentialsRejected,
+    /// The server will never accept this submission: dead letter.
+    Dead,
+}
+
+/// The contract's reply classification (`docs/protocol.md`).
+pub fn classify(status: StatusCode) -> ReplyClass {
+    match status.as_u16() {
+        200..=299 => ReplyClass::Delivered,
+        401 | 403 => ReplyClass::CredentialsRejected,
+        408 | 409 | 425 | 429 => ReplyClass::Retry,
+        400..=499 => ReplyClass::Dead,
+        // 5xx, and anything a conforming server never sends (1xx, 3xx): never drop.
+        _ => ReplyClass::Retry,
+    }
+}
+
+/// Parses `Retry-After`: delay-seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// A uniformly random delay in `[0, ceiling]` ("full jitter").
+pub fn full_jitter(ceiling: Duration) -> Duration {
+    let r = getrandom::u64().unwrap_or(u64::MAX / 2);
+    ceiling.mul_f64(r as f64 / u64::MAX as f64)
+}
+
+/// Reads the bearer token, refusing a file that others may read.
+pub fn read_token(path: &Path) -> Result<String, UplinkError> {
+    use std::os::unix::fs::PermissionsExt;
+    let err = |source| UplinkError::Token {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(UplinkError::TokenPermissions {
+            path: path.to_path_buf(),
+            mode: mode & 0o777,
+        });
+    }
+    let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
+    if token.is_empty() {
+        return Err(UplinkError::TokenEmpty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(token)
+}
+
+/// One attempt's result.
+enum Attempt {
+    Reply {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: String,
+    },
+    Failed(String),
+}
+
+/// What a delivery pass asks the loop to do next.
+enum Pass {
+    /// More rows may be due: go on (after a heartbeat, if one is due).
+    More,
+    /// Nothing is due.
+    Idle,
+    /// The server is unwell or refuses the credentials: wait this long.
+    Wait(Duration),
+}
+
+/// The delivery task's state.
+pub struct Uplink {
+    /// Its own connection to the outbox.
+    outbox: Outbox,
+    /// Timings, URLs and files.
+    settings: UplinkSettings,
+    /// HTTPS client (rustls; certificates always verified).
+    client: reqwest::Client,
+    /// The bearer token; re-read from its file while the server rejects it.
+    token: String,
+    /// Publishes [`UplinkStatus`] to the UI.
+    status: watch::Sender<UplinkStatus>,
+    /// Receives [`DeliveryEvent`]s, when someone asked for them.
+    events: Option<mpsc::UnboundedSender<DeliveryEvent>>,
+    /// Consecutive failed attempts, for the shared backoff; reset by any success.
+    failures: u32,
+    /// Queue position of the last row tried in this sweep.
+    cursor: i64,
+}
+
+impl std::fmt::Debug for Uplink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uplink")
+            .field("base_url", &self.settings.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Uplink {
+    /// Checks the token file and the TLS set-up, and prepares the task. Fails (so the
+    /// kiosk refuses to start) when the token file is readable by others.
+    pub fn new(outbox: Outbox, settings: UplinkSettings) -> Result<Uplink, UplinkError> {
+        let url = &settings.base_url;
+        let allowed = url.scheme() == "https" || (url.scheme() == "http" && crate::config::is_loopback(url));
+        if !allowed {
+            return Err(UplinkError::Url {
+                url: url.to_string(),
+                why: "use https (plain http only to 127.0.0.1/localhost)".into(),
+            });
+        }
+        let token = read_token(&settings.token_file)?;
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(settings.request_timeout)
+            .connect_timeout(settings.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("hall-kiosk/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &settings.ca_file {
+            let why = |e: &dyn std::fmt::Display| UplinkError::CaFile {
+                path: ca.clone(),
+                why: e.to_string(),
+            };
+            let pem = std::fs::read(ca).map_err(|e| why(&e))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| why(&e))?;
+            if certs.is_empty() {
+                return Err(why(&"no PEM certificate in it"));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder.build().map_err(UplinkError::Client)?;
+        let (status, _) = watch::channel(UplinkStatus::default());
+        Ok(Uplink {
+            outbox,
+            settings,
+            client,
+            token,
+            status,
+            events: None,
+            failures: 0,
+            cursor: 0,
+        })
+    }
+
+    /// A view of the uplink's status for the UI.
+    pub fn status(&self) -> watch::Receiver<UplinkStatus> {
+        self.status.subscribe()
+    }
+
+    /// Starts reporting every delivery result on the returned channel.
+    pub fn events(&mut self) -> mpsc::UnboundedReceiver<DeliveryEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.events = Some(tx);
+        rx
+    }
+
+    /// Runs until `shutdown` completes: delivers, waits, retries, sends heartbeats.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let wake = self.outbox.waker();
+        let mut next_heartbeat = Instant::now();
+        let mut next_purge = Instant::now();
+        tracing::info!(server = %self.settings.base_url, "uplink started");
+        loop {
+            let now = Instant::now();
+            if now >= next_purge {
+                let before = now_ms() - DELIVERED_RETENTION.as_millis() as i64;
+                if let Err(e) = self.outbox.purge_delivered(before) {
+                    tracing::warn!(error = %e, "cannot purge old delivery records");
+                }
+                next_purge = now + PURGE_EVERY;
+            }
+            if now >= next_heartbeat {
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = self.heartbeat() => {}
+                }
+                next_heartbeat = Instant::now() + self.settings.heartbeat_every;
+            }
+            let pass = tokio::select! {
+                _ = &mut shutdown => break,
+                pass = self.pass() => pass,
+            };
+            self.publish();
+            let until = match pass {
+                Pass::More => continue,
+                Pass::Wait(d) => Instant::now() + d,
+                Pass::Idle => match self.outbox.next_due_ms() {
+                    Ok(Some(due)) => Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64),
+                    Ok(None) => next_heartbeat,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the outbox");
+                        Instant::now() + self.settings.backoff_cap
+                    }
+                },
+            };
+            let until = until.min(next_heartbeat);
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep_until(until) => {}
+                // A new submission is sent at once, unless the server asked us to wait.
+                _ = wake.notified(), if matches!(pass, Pass::Idle) => {}
+            }
+        }
+        tracing::info!("uplink stopped");
+    }
+
+    /// Tries every pending submission once, now, whatever its schedule, and reports each
+    /// result to `report`. Stops early when the server is unreachable or refuses the
+    /// credentials (the rest stays queued). Returns the queue figures afterwards.
+    pub async fn flush(&mut self, mut report: impl FnMut(&DeliveryEvent)) -> Result<QueueStats, OutboxError> {
+        let mut after = 0;
+        'pages: loop {
+            let rows = self.outbox.due(i64::MAX, after, PAGE)?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in rows {
+                after = row.seq;
+                let attempt = self.attempt(&row).await;
+                let (event, _) = self.settle(&row, attempt);
+                report(&event);
+                if matches!(
+                    event,
+                    DeliveryEvent::Retry { .. } | DeliveryEvent::CredentialsRejected { .. }
+                ) {
+                    break 'pages;
+                }
+            }
+        }
+        self.publish();
+        self.outbox.stats()
+    }
+
+    /// Sends one page of due rows. Returns early with a delay when an attempt fails.
+    async fn pass(&mut self) -> Pass {
+        let rows = match self.outbox.due(now_ms(), self.cursor, PAGE) {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the outbox");
+                self.cursor = 0;
+                return Pass::Wait(self.settings.backoff_cap);
+            }
+        };
+        if rows.is_empty() {
+            if self.cursor > 0 {
+                // Start again from the oldest: earlier rows may have become due.
+                self.cursor = 0;
+                return Pass::More;
+            }
+            return Pass::Idle;
+        }
+        if self.status.borrow().credentials_rejected {
+            // Staff may have put a new token in place since: use it.
+            match read_token(&self.settings.token_file) {
+                Ok(token) => self.token = token,
+                Err(e) => tracing::error!(error = %e, "cannot re-read the token file"),
+            }
+        }
+        for row in rows {
+            self.cursor = row.seq;
+            let attempt = self.attempt(&row).await;
+            let (event, wait) = self.settle(&row, attempt);
+            if let Some(events) = &self.events {
+                let _ = events.send(event);
+            }
+            if let Some(wait) = wait {
+                self.cursor = 0;
+                return Pass::Wait(wait);
+            }
+        }
+        Pass::More
+    }
+
+    /// One POST of a stored body, byte for byte.
+    async fn attempt(&self, row: &PendingRow) -> Attempt {
+        let request = self
+            .client
+            .post(self.settings.endpoint(SUBMISSIONS_PATH))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(IDEMPOTENCY_KEY, &row.id)
+            .header(CONTENT_TYPE, "application/json")
+            .body(row.body.clone());
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(describe(&e)),
+        };
+        let status = response.status();
+        let retry_after = match status {
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+            _ => None,
+        };
+        // The body matters only for a refusal; a 2xx whose body is cut off still counts.
+        let body = match response.bytes().await {
+            Ok(b) => String::from_utf8_lossy(&b[..b.len().min(MAX_REASON_BYTES)]).into_owned(),
+            Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
+            Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
+        };
+        Attempt::Reply {
+            status,
+            retry_after,
+            body,
+        }
+    }
+
+    /// Records an attempt's result in the outbox. Returns the event and, when the uplink
+    /// must pause, for how long.
+    fn settle(&mut self, row: &PendingRow, attempt: Attempt) -> (DeliveryEvent, Option<Duration>) {
+        let now = now_ms();
+        let (status, retry_after, body) = match attempt {
+            Attempt::Failed(error) => return self.retry(row, error, None),
+            Attempt::Reply {
+                status,
+                retry_after,
+                body,
+            } => (status, retry_after, body),
+        };
+        match classify(status) {
+            ReplyClass::Delivered => {
+                self.failures = 0;
+                self.clear_credentials_alert();
+                if let Err(e) = self.outbox.mark_delivered(&row.id, now) {
+                    // Sent again later; the server answers 200 for the same key and body.
+                    tracing::error!(id = %row.id, error = %e, "delivered, but cannot record it");
+                }
+                tracing::debug!(id = %row.id, status = status.as_u16(), "delivered");
+                let event = DeliveryEvent::Delivered {
+                    id: row.id.clone(),
+                    ticket: row.ticket.clone(),
+                    status: status.as_u16(),
+                };
+                (event, None)
+            }
+            ReplyClass::Dead => {
+                self.failures = 0;
+                tracing::error!(id = %row.id, status = status.as_u16(), "the server refused a submission: kept as a dead letter for staff");
+                if let Err(e) = self.outbox.mark_dead(&row.id, status.as_u16(), &body, now) {
+                    tracing::error!(id = %row.id, error = %e, "cannot record the dead letter; it stays pending");
+                }
+                let event = DeliveryEvent::DeadLettered {
+                    id: row.id.clone(),
+                    status: status.as_u16(),
+                    reason: body,
+                };
+                (event, None)
+            }
+            ReplyClass::CredentialsRejected => {
+                let error = format!("{status}: the server rejects this kiosk's token");
+                tracing::error!(
+                    status = status.as_u16(),
+                    token_file = %self.settings.token_file.display(),
+                    "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
+                );
+                let wait = self.settings.auth_retry;
+                if let Err(e) = self
+                    .outbox
+                    .mark_retry(&row.id, now + wait.as_millis() as i64, &error)
+                {
+                    tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
+                }
+                self.status.send_modify(|s| {
+                    s.credentials_rejected = true;
+                    s.last_error = Some(error);
+                });
+                (
+                    DeliveryEvent::CredentialsRejected {
+                        id: row.id.clone(),
+                        status: status.as_u16(),
+                    },
+                    Some(wait),
+                )
+            }
+            ReplyClass::Retry => {
+                let mut error = status.to_string();
+                if !body.is_empty() {
+                    error = format!("{error}: {}", crate::outbox::truncate(&body, 200));
+                }
+                let scaled = retry_after.map(|d| {
+                    d.mul_f64(self.settings.retry_after_scale)
+                        .min(self.settings.retry_after_max)
+                });
+                self.retry(row, error, scaled)
+            }
+        }
+    }
+
+    fn retry(
+        &mut self,
+        row: &PendingRow,
+        error: String,
+        retry_after: Option<Duration>,
+    ) -> (DeliveryEvent, Option<Duration>) {
+        self.failures = self.failures.saturating_add(1);
+        // The pause before the next attempt at all, and this row's own schedule: a row the
+        // server keeps failing backs off on its own and does not hold up the rows behind it.
+        let wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(self.failures)));
+        let row_wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts + 1)));
+        tracing::warn!(id = %row.id, attempts = row.attempts + 1, error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
+        if let Err(e) = self
+            .outbox
+            .mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error)
+        {
+            tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
+        }
+        self.status.send_modify(|s| s.last_error = Some(error.clone()));
+        (
+            DeliveryEvent::Retry {
+                id: row.id.clone(),
+                error,
+            },
+            Some(wait),
+        )
+    }
+
+    /// The backoff ceiling after `n` consecutive failures: base × 2^(n-1), at most the cap.
+    fn ceiling(&self, n: u32) -> Duration {
+        ExponentialBuilder::default()
+            .with_min_delay(self.settings.backoff_base)
+            .with_max_delay(self.settings.backoff_cap)
+            .with_factor(2.0)
+            .without_max_times()
+            .build()
+            .nth(n.saturating_sub(1).min(64) as usize)
+            .unwrap_or(self.settings.backoff_cap)
+    }
+
+    fn clear_credentials_alert(&self) {
+        self.status.send_if_modified(|s| {
+            let changed = s.credentials_rejected || s.last_error.is_some();
+            s.credentials_rejected = false;
+            s.last_error = None;
+            changed
+        });
+    }
+
+    /// Refreshes the queue figures in the published status.
+    fn publish(&self) {
+        match self.outbox.stats() {
+            Ok(queue) => {
+                self.status.send_if_modified(|s| {
+                    let changed = s.queue != queue;
+                    s.queue = queue;
+                    changed
+                });
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read queue figures"),
+        }
+    }
+
+    /// Sends one heartbeat. Failures are logged and shown, never fatal.
+    async fn heartbeat(&mut self) {
+        let stats = match self.outbox.stats() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read queue figures for the heartbeat");
+                return;
+            }
+        };
+        let beat = Heartbeat {
+            kiosk_id: self.settings.kiosk_id.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            pending: stats.pending,
+            dead_letters: stats.dead_letters,
+            oldest_pending_at: stats.oldest_pending_ms.map(rfc3339),
+            last_delivery_at: stats.last_delivery_ms.map(rfc3339),
+        };
+        let result = self
+            .client
+            .post(self.settings.endpoint(HEARTBEAT_PATH))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(&beat).expect("a heartbeat always serialises"))
+            .send()
+            .await;
+        match result {
+            Ok(r) if r.status().is_success() => tracing::debug!(pending = stats.pending, "heartbeat sent"),
+            Ok(r) if classify(r.status()) == ReplyClass::CredentialsRejected => {
+                tracing::error!(
+                    status = r.status().as_u16(),
+                    "STAFF ALERT: the server rejects this kiosk's credentials (heartbeat)"
+                );
+                self.status.send_modify(|s| s.credentials_rejected = true);
+            }
+            Ok(r) => tracing::warn!(status = r.status().as_u16(), "heartbeat not accepted"),
+            Err(e) => tracing::warn!(error = %describe(&e), "heartbeat failed"),
+        }
+    }
+}
+
+/// A reqwest error with its causes, without the request URL repeated.
+fn describe(e: &reqwest::Error) -> String {
+    let mut s = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+/// Milliseconds since the epoch as RFC 3339 in the kiosk's local offset.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+        })
+        .unwrap_or_default()
+}
+
+/// The uplink running on its own thread and tokio runtime, for the UI.
+#[derive(Debug)]
+pub struct UplinkHandle {
+    /// The uplink's status, updated after every pass.
+    status: watch::Receiver<UplinkStatus>,
+    /// Dropping or sending on it stops the uplink.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The thread, joined on shutdown.
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl UplinkHandle {
+    /// The status, for the staff screen.
+    pub fn status(&self) -> watch::Receiver<UplinkStatus> {
+        self.status.clone()
+    }
+
+    /// Stops the uplink and waits for its thread (an attempt in flight is abandoned; it is
+    /// still pending and will be sent again, byte-identical).
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for UplinkHandle {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// Starts the uplink on a thread of its own with its own outbox connection. Errors in the
+/// token file or TLS set-up are returned here, before anything runs.
+pub fn spawn(outbox: &Outbox, settings: UplinkSettings) -> Result<UplinkHandle, UplinkError> {
+    let uplink = Uplink::new(outbox.another_connection()?, settings)?;
+    let status = uplink.status();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(UplinkError::Thread)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("uplink".into())
+        .spawn(move || {
+            runtime.block_on(uplink.run(async {
+                let _ = stopped.await;
+            }))
+        })
+        .map_err(UplinkError::Thread)?;
+    Ok(UplinkHandle {
+        status,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_follows_the_contract() {
+        let c = |n| classify(StatusCode::from_u16(n).unwrap());
+        for ok in [200, 201, 202, 204] {
+            assert_eq!(c(ok), ReplyClass::Delivered, "{ok}");
+        }
+        for retry in [408, 409, 425, 429, 500, 502, 503, 504, 599, 301, 302] {
+            assert_eq!(c(retry), ReplyClass::Retry, "{retry}");
+        }
+        assert_eq!(c(401), ReplyClass::CredentialsRejected);
+        assert_eq!(c(403), ReplyClass::CredentialsRejected);
+        for dead in [400, 404, 405, 410, 413, 415, 422] {
+            assert_eq!(c(dead), ReplyClass::Dead, "{dead}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn full_jitter_stays_under_the_ceiling() {
+        let ceiling = Duration::from_millis(1000);
+        let draws: Vec<Duration> = (0..200).map(|_| full_jitter(ceiling)).collect();
+        assert!(draws.iter().all(|d| *d <= ceiling));
+        assert!(draws.iter().any(|d| *d < ceiling / 4) && draws.iter().any(|d| *d > ceiling * 3 / 4));
+    }
+
+    #[test]
+    fn ceilings_double_up_to_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "t0k3n\n").unwrap();
+        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let settings = UplinkSettings {
+            base_url: "http://127.0.0.1:9/".parse().unwrap(),
+            kiosk_id: "K01".into(),
+            token_file: token.clone(),
+            ca_file: None,
+            heartbeat_every: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(15),
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(300),
+            auth_retry: Duration::from_secs(300),
+            retry_after_max: Duration::from_secs(3600),
+            retry_after_scale: 1.0,
+        };
+        let up = Uplink::new(outbox, settings.clone()).unwrap();
+        let secs: Vec<u64> = (1..=11).map(|n| up.ceiling(n).as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+        assert_eq!(up.token, "t0k3n");
+
+        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let err = Uplink::new(outbox, settings.clone()).unwrap_err();
+        assert!(matches!(err, UplinkError::TokenPermissions { .. }), "{err}");
+        assert!(err.to_string().contains("chmod 600"));
+
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let plain = UplinkSettings {
+            base_url: "http://intake.example.gov.cn/".parse().unwrap(),
+            ..settings
+        };
+        assert!(matches!(
+            Uplink::new(outbox, plain).unwrap_err(),
+            UplinkError::Url { .. }
+        ));
+    }
+}
