@@ -11,6 +11,8 @@
 //!   globals (`Theme`, `Shell`, `Idle`, ...).
 //! - [`app`]: the application: fills the UI from the config, keeps the clock, owns the
 //!   citizen's session and its reset.
+//! - [`complaint`]: the complaint flow: the citizen's draft, step by step, to a ticket.
+//! - [`ticket_view`]: the ticket screen: number, QR code, reply date, delivery state.
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`display`]: finds out whether there is a screen to run on.
@@ -30,6 +32,7 @@
 //! tests drive the same code.
 
 pub mod app;
+pub mod complaint;
 pub mod config;
 pub mod display;
 pub mod idle;
@@ -42,6 +45,7 @@ pub mod qr;
 pub mod screenshot;
 pub mod submission;
 pub mod ticket;
+pub mod ticket_view;
 pub mod ui;
 pub mod uplink;
 pub mod workdays;

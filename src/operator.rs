@@ -186,18 +186,24 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
     let c = &config.config;
     let pick = |n: usize| (i as usize) % n.max(1);
     let matter = c.matters.get(pick(c.matters.len()));
-    let with_phone = i % 3 == 0;
+    let with_phone = i.is_multiple_of(3);
     ComplaintPayload {
         problem_type: c.problem_types[pick(c.problem_types.len())].id.clone(),
         department: matter.map(|m| m.department.clone()),
         matter: matter.map(|m| m.id.clone()),
         details: vec![format!("sample-detail-{}", i % 4)],
         visits: (i % 3 + 1) as u8,
-        free_text: (i % 2 == 0).then(|| Personal(format!("模拟投诉 {i}: 材料要求前后不一致。"))),
+        free_text: i
+            .is_multiple_of(2)
+            .then(|| Personal(format!("模拟投诉 {i}: 材料要求前后不一致。"))),
         phone: with_phone.then(|| Personal(format!("1380000{:04}", i % 10_000))),
         callback_requested: with_phone,
         consent_given: with_phone,
-        language: if i % 5 == 0 { Language::En } else { Language::ZhCn },
+        language: if i.is_multiple_of(5) {
+            Language::En
+        } else {
+            Language::ZhCn
+        },
     }
 }
 

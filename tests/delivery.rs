@@ -53,7 +53,7 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
         .is_some_and(|until| Instant::now() < until);
     if in_outage {
         // Alternate the two ways a server is "down".
-        if getrandom::u64().unwrap() % 2 == 0 {
+        if getrandom::u64().unwrap().is_multiple_of(2) {
             reset();
         }
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
