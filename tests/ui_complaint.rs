@@ -336,3 +336,53 @@ fn delivered_ticket_opens_the_tracking_page() {
     assert_eq!(status, 404);
     uplink.shutdown();
 }
+
+#[test]
+fn full_disk_sends_the_citizen_to_a_window_and_keeps_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(&write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), TOKEN));
+    let options = hall_kiosk::outbox::OutboxOptions {
+        max_bytes: Some(64 * 1024),
+    };
+    let (outbox, _) = Outbox::open_with(&config.data_dir(), &options).unwrap();
+    let reader = outbox.another_connection().unwrap();
+    let submitter = Submitter::new(&config, outbox);
+    // Fill the outbox to its limit with other submissions.
+    let mut queued = 0;
+    loop {
+        let payload = hall_kiosk::protocol::AssistPayload {
+            screen: "x".repeat(500),
+        };
+        match submitter.assist(&payload) {
+            Ok(_) => queued += 1,
+            Err(e) => {
+                assert!(e.is_disk_full(), "{e}");
+                break;
+            }
+        }
+        assert!(queued < 10_000, "the limit never hit");
+    }
+    let app = kiosk_with_submitter(config, submitter);
+    fill_first_steps(&app);
+    tap(&app, "不留号码，继续");
+    tap(&app, "提交");
+    assert_eq!(
+        app.window().global::<Shell>().get_page(),
+        Page::Complaint,
+        "no ticket without a saved report"
+    );
+    assert!(shows_text(
+        &app,
+        "抱歉，本机暂时无法受理。请到 1 号窗口，工作人员会为您登记。"
+    ));
+    assert_eq!(
+        app.window().global::<Complaint>().get_summary_problem(),
+        "来回跑了两次以上",
+        "the draft is kept"
+    );
+    assert_eq!(
+        reader.stats().unwrap().pending,
+        queued,
+        "nothing already queued was lost"
+    );
+}
