@@ -12,10 +12,11 @@ use slint::{ComponentHandle, Timer, TimerMode};
 use crate::complaint::ComplaintFlow;
 use crate::config::{Language, LoadedConfig};
 use crate::idle::{IdleActions, IdleGuard};
+use crate::phone_entry::PhoneEntry;
 use crate::submission::{Submitter, TicketReceipt};
 use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::ticket_view;
-use crate::ui::{AppWindow, CalendarDate, Complaint, Idle, Page, Shell, Theme, Ticket};
+use crate::ui::{AppWindow, CalendarDate, Complaint, Idle, Page, Phone, Shell, Theme, Ticket};
 use crate::workdays::WorkCalendar;
 
 /// A screen that can be shown on its own, with sample content (for screenshots and tests).
@@ -85,6 +86,7 @@ impl KioskApp {
         shell.set_kiosk_mode(options.kiosk_mode);
 
         let submitter = options.submitter.map(Rc::new);
+        let phone = PhoneEntry::install(&window);
         let session = Rc::new_cyclic(|me: &Weak<Session>| {
             let me = me.clone();
             let end: Rc<dyn Fn()> = Rc::new(move || {
@@ -96,7 +98,7 @@ impl KioskApp {
                 window: window.as_weak(),
                 config: config.clone(),
                 language: Cell::new(ui.default_language),
-                complaint: ComplaintFlow::install(&window, config.clone(), submitter.clone(), end),
+                complaint: ComplaintFlow::install(&window, config.clone(), submitter.clone(), phone, end),
                 submitter,
             }
         });
@@ -159,30 +161,32 @@ impl KioskApp {
         self.session.apply_language(language);
         self.window.global::<Theme>().set_elder(elder);
         let shell = self.window.global::<Shell>();
-        let c = self.window.global::<Complaint>();
-        let complaint_steps: &[fn(&Complaint)] = &[
-            |c| c.invoke_start(),
-            |c| c.invoke_choose_problem(6),
-            |c| c.invoke_choose_department(1),
-            |c| {
+        // Each entry is one screen further into the complaint flow.
+        let complaint_steps: &[fn(&AppWindow)] = &[
+            |w| w.global::<Complaint>().invoke_start(),
+            |w| w.global::<Complaint>().invoke_choose_problem(6),
+            |w| w.global::<Complaint>().invoke_choose_department(1),
+            |w| {
+                let c = w.global::<Complaint>();
                 c.invoke_choose_matter(0);
                 c.invoke_toggle_phrase(0);
                 c.invoke_toggle_phrase(1);
                 c.invoke_choose_visits(3);
             },
-            |c| {
-                c.invoke_next();
+            |w| {
+                w.global::<Complaint>().invoke_next();
+                let p = w.global::<Phone>();
                 "13812345678"
                     .chars()
-                    .for_each(|d| c.invoke_press_digit(d.to_string().into()));
-                c.invoke_toggle_callback();
+                    .for_each(|d| p.invoke_press_digit(d.to_string().into()));
+                p.invoke_toggle_callback();
             },
-            |c| {
-                c.invoke_toggle_consent();
-                c.invoke_next();
+            |w| {
+                w.global::<Phone>().invoke_toggle_consent();
+                w.global::<Complaint>().invoke_next();
             },
         ];
-        let walk = |n: usize| complaint_steps[..n].iter().for_each(|step| step(&c));
+        let walk = |n: usize| complaint_steps[..n].iter().for_each(|step| step(&self.window));
         match screen {
             Screen::Home => shell.set_page(Page::Home),
             Screen::Help => shell.set_page(Page::Help),
@@ -200,7 +204,7 @@ impl KioskApp {
             Screen::ComplaintSummary => walk(6),
             Screen::ComplaintCancel => {
                 walk(4);
-                c.invoke_ask_cancel();
+                self.window.global::<Complaint>().invoke_ask_cancel();
             }
             Screen::Ticket => self.show_sample_ticket(),
         }

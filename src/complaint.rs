@@ -10,20 +10,11 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::config::{Complexity, Language, LoadedConfig};
-use crate::phone::{MobileNumber, PhoneError, mask};
+use crate::phone_entry::PhoneEntry;
 use crate::protocol::{ComplaintPayload, Personal};
 use crate::submission::Submitter;
 use crate::ticket_view;
 use crate::ui::{AppWindow, Choice, Complaint, Page, Shell};
-
-/// Why a typed phone number cannot be used, as the screen shows it (`phone-problem`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PhoneProblem {
-    None = 0,
-    Length = 1,
-    Prefix = 2,
-    NoConsent = 3,
-}
 
 /// What the citizen has entered so far. Dropped whole when the session ends.
 #[derive(Debug, Default)]
@@ -44,13 +35,6 @@ struct Draft {
     phrases: BTreeSet<usize>,
     /// 0 not chosen, 1, 2, 3 (three or more).
     visits: u8,
-    /// Digits as typed, before the number is accepted.
-    phone_digits: String,
-    /// The accepted number; shown masked from then on.
-    phone: Option<MobileNumber>,
-    phone_problem: Option<PhoneProblem>,
-    callback: bool,
-    consent: bool,
     cancel_asked: bool,
     send_failed: bool,
 }
@@ -60,6 +44,8 @@ pub struct ComplaintFlow {
     window: slint::Weak<AppWindow>,
     config: Rc<LoadedConfig>,
     submitter: Option<Rc<Submitter>>,
+    /// The optional phone number (shared with the rating flow).
+    phone: Rc<PhoneEntry>,
     draft: RefCell<Draft>,
     language: std::cell::Cell<Language>,
     /// Ends the citizen's session (after Cancel).
@@ -72,6 +58,7 @@ impl ComplaintFlow {
         window: &AppWindow,
         config: Rc<LoadedConfig>,
         submitter: Option<Rc<Submitter>>,
+        phone: Rc<PhoneEntry>,
         end_session: Rc<dyn Fn()>,
     ) -> Rc<ComplaintFlow> {
         let flow = Rc::new(ComplaintFlow {
@@ -79,6 +66,7 @@ impl ComplaintFlow {
             language: std::cell::Cell::new(config.config.ui.default_language),
             config,
             submitter,
+            phone,
             draft: RefCell::new(Draft {
                 step: 1,
                 ..Draft::default()
@@ -108,23 +96,6 @@ impl ComplaintFlow {
         g.on_choose_matter(on_index(ComplaintFlow::choose_matter));
         g.on_toggle_phrase(on_index(ComplaintFlow::toggle_phrase));
         g.on_choose_visits(on_index(ComplaintFlow::choose_visits));
-        let weak = Rc::downgrade(&flow);
-        g.on_press_digit(move |d| {
-            if let Some(flow) = weak.upgrade() {
-                flow.press_digit(&d);
-            }
-        });
-        g.on_delete_digit(on(ComplaintFlow::delete_digit));
-        g.on_clear_phone(on(ComplaintFlow::clear_phone));
-        g.on_toggle_callback(on(|f| f.update(|d| d.callback = !d.callback)));
-        g.on_toggle_consent(on(|f| {
-            f.update(|d| {
-                d.consent = !d.consent;
-                if d.consent && d.phone_problem == Some(PhoneProblem::NoConsent) {
-                    d.phone_problem = None;
-                }
-            })
-        }));
         g.on_next(on(ComplaintFlow::next));
         g.on_back(on(ComplaintFlow::back));
         g.on_ask_cancel(on(|f| f.update(|d| d.cancel_asked = true)));
@@ -147,6 +118,7 @@ impl ComplaintFlow {
             step: 1,
             ..Draft::default()
         };
+        self.phone.reset();
         self.publish();
     }
 
@@ -228,67 +200,11 @@ impl ComplaintFlow {
         }
     }
 
-    fn press_digit(&self, digit: &str) {
-        if digit.len() != 1 || !digit.chars().all(|c| c.is_ascii_digit()) {
-            return;
-        }
-        self.update(|d| {
-            if d.phone.is_some() || d.phone_digits.len() >= 11 {
-                return;
-            }
-            d.phone_digits.push_str(digit);
-            d.phone_problem = None;
-            if d.phone_digits.len() == 11 {
-                d.phone_problem = phone_problem(&d.phone_digits).err();
-            }
-        });
-    }
-
-    fn delete_digit(&self) {
-        self.update(|d| {
-            d.phone_digits.pop();
-            d.phone_problem = None;
-        });
-    }
-
-    fn clear_phone(&self) {
-        self.update(|d| {
-            d.phone_digits.clear();
-            d.phone = None;
-            d.phone_problem = None;
-            d.callback = false;
-            d.consent = false;
-        });
-    }
-
     fn next(&self) {
         self.update(|d| match d.step {
             3 if d.visits == 0 => {}
             3 => d.step = 4,
-            4 => {
-                if d.phone.is_none() && !d.phone_digits.is_empty() {
-                    match phone_problem(&d.phone_digits) {
-                        Err(problem) => {
-                            d.phone_problem = Some(problem);
-                            return;
-                        }
-                        Ok(number) => {
-                            d.phone = Some(number);
-                            d.phone_digits.clear();
-                        }
-                    }
-                }
-                if d.phone.is_some() && !d.consent {
-                    d.phone_problem = Some(PhoneProblem::NoConsent);
-                    return;
-                }
-                if d.phone.is_none() {
-                    d.callback = false;
-                    d.consent = false;
-                }
-                d.phone_problem = None;
-                d.step = 5;
-            }
+            4 if self.phone.accept() => d.step = 5,
             _ => {}
         });
     }
@@ -344,11 +260,7 @@ impl ComplaintFlow {
                     ticket_view::show(&w, &receipt.id.to_string(), ticket, days);
                 }
                 // The draft has served its purpose: only the ticket stays on screen.
-                *self.draft.borrow_mut() = Draft {
-                    step: 1,
-                    ..Draft::default()
-                };
-                self.publish();
+                self.reset();
             }
             Err(e) => {
                 tracing::error!(error = %e, disk_full = e.is_disk_full(), "complaint not queued; citizen sent to the staffed window");
@@ -362,6 +274,7 @@ impl ComplaintFlow {
         let c = &self.config.config;
         let d = self.draft.borrow();
         let problem = &c.problem_types[d.problem?];
+        let contact = self.phone.contact();
         if d.visits == 0 {
             return None;
         }
@@ -375,9 +288,9 @@ impl ComplaintFlow {
             details: d.phrases.iter().map(|&i| problem.phrases[i].id.clone()).collect(),
             visits: d.visits,
             free_text: None,
-            phone: d.phone.as_ref().map(|n| Personal(n.as_str().to_string())),
-            callback_requested: d.phone.is_some() && d.callback,
-            consent_given: d.phone.is_some() && d.consent,
+            phone: contact.as_ref().map(|c| Personal(c.number.as_str().to_string())),
+            callback_requested: contact.as_ref().is_some_and(|c| c.callback),
+            consent_given: contact.as_ref().is_some_and(|c| c.consent),
             language: self.language.get(),
         })
     }
@@ -425,19 +338,6 @@ impl ComplaintFlow {
                 .map(|(i, ph)| choice(&ph.id, ph.get(lang), "", d.phrases.contains(&i))),
         ));
         g.set_visits(d.visits.into());
-        g.set_phone_digits(d.phone_digits.clone().into());
-        g.set_phone_grouped(group_digits(&d.phone_digits).into());
-        g.set_phone_accepted(d.phone.is_some());
-        g.set_phone_masked(
-            d.phone
-                .as_ref()
-                .map(MobileNumber::masked)
-                .unwrap_or_else(|| mask(""))
-                .into(),
-        );
-        g.set_phone_problem(d.phone_problem.map_or(PhoneProblem::None as i32, |p| p as i32));
-        g.set_callback_wanted(d.callback);
-        g.set_consent(d.consent);
         g.set_cancel_asked(d.cancel_asked);
         g.set_send_failed(d.send_failed);
 
@@ -465,29 +365,10 @@ impl ComplaintFlow {
     }
 }
 
-/// Digits grouped 3-4-4 as Chinese mobile numbers are read aloud.
-fn group_digits(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + 2);
-    for (i, c) in digits.chars().enumerate() {
-        if i == 3 || i == 7 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn valid_index(index: i32, len: usize) -> Option<usize> {
     usize::try_from(index).ok().filter(|&i| i < len)
 }
 
 fn model(items: impl Iterator<Item = Choice>) -> ModelRc<Choice> {
     ModelRc::new(VecModel::from(items.collect::<Vec<_>>()))
-}
-
-fn phone_problem(digits: &str) -> Result<MobileNumber, PhoneProblem> {
-    MobileNumber::parse(digits).map_err(|e| match e {
-        PhoneError::WrongPrefix => PhoneProblem::Prefix,
-        PhoneError::WrongLength(_) | PhoneError::NotDigits => PhoneProblem::Length,
-    })
 }

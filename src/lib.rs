@@ -18,6 +18,7 @@
 //! - [`display`]: finds out whether there is a screen to run on.
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.
 //! - [`phone`]: mainland mobile numbers: validation and masking (never logged in full).
+//! - [`phone_entry`]: the phone-number entry shared by the flows (digits, consent, mask).
 //! - [`qr`]: draws a ticket's QR code into an image Slint can show.
 //! - [`ticket`]: ticket numbers (with a check character) and tracking tokens.
 //! - [`protocol`]: the wire format to the central server (`docs/protocol.md`).
@@ -40,6 +41,7 @@ pub mod operator;
 pub mod outbox;
 pub mod panel;
 pub mod phone;
+pub mod phone_entry;
 pub mod protocol;
 pub mod qr;
 pub mod screenshot;

@@ -185,6 +185,9 @@ fn complaint_with_phone_validates_masks_and_needs_consent() {
     );
     tap(&app, "下一步");
     tap(&app, "提交");
+    let phone = app.window().global::<hall_kiosk::ui::Phone>();
+    assert_eq!(phone.get_masked(), "", "the number leaves the screen once sent");
+    assert!(!phone.get_accepted());
 
     let b = &pending_bodies(&outbox)[0];
     assert_eq!(b["payload"]["phone"], "13812345678");
@@ -265,7 +268,7 @@ fn walking_away_wipes_the_draft() {
     wait_secs(90 + 30);
     assert_eq!(app.window().global::<Shell>().get_page(), Page::Home);
     let g = app.window().global::<Complaint>();
-    assert_eq!(g.get_phone_digits(), "");
+    assert_eq!(app.window().global::<hall_kiosk::ui::Phone>().get_digits(), "");
     assert_eq!(g.get_visits(), 0);
     assert_eq!(g.get_summary_problem(), "");
 }
