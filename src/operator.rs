@@ -49,6 +49,10 @@ pub struct SimulateArgs {
     /// Submissions per second (default: as fast as the disk commits them).
     #[arg(long)]
     pub rate: Option<f64>,
+    /// Also print each ticket's tracking link (demo only: the link holds the secret token,
+    /// which the kiosk otherwise shows only to the citizen).
+    #[arg(long)]
+    pub show_links: bool,
 }
 
 /// An operator command failed; the message says what to fix.
@@ -116,21 +120,43 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
             println!("oldest pending: {}", when(s.oldest_pending_ms));
             println!("last delivery: {}", when(s.last_delivery_ms));
             for d in outbox.dead_letters()? {
-                println!("dead {} {} {} {}: {}", d.id, d.kind, d.ticket.as_deref().unwrap_or("-"), d.status, d.reason);
+                println!(
+                    "dead {} {} {} {}: {}",
+                    d.id,
+                    d.kind,
+                    d.ticket.as_deref().unwrap_or("-"),
+                    d.status,
+                    d.reason
+                );
             }
         }
         QueueCommand::Flush => {
             let mut uplink = Uplink::new(outbox, UplinkSettings::from_config(&config)?)?;
             let stats = runtime()?.block_on(uplink.flush(print_event))?;
-            println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
+            println!(
+                "pending: {}, dead letters: {}",
+                stats.pending, stats.dead_letters
+            );
         }
         QueueCommand::Export { out } => {
-            let io = |source| OperatorError::Io { path: out.clone(), source };
-            let file =
-                std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&out).map_err(io)?;
+            let io = |source| OperatorError::Io {
+                path: out.clone(),
+                source,
+            };
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&out)
+                .map_err(io)?;
             let mut writer = std::io::BufWriter::new(file);
             let n = outbox.export(&mut writer)?;
-            writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+            writer
+                .into_inner()
+                .map_err(|e| io(e.into_error()))?
+                .sync_all()
+                .map_err(io)?;
             println!("{n} submissions written to {}", out.display());
         }
         QueueCommand::RetryDead { id, all } => {
@@ -150,13 +176,18 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
 fn print_event(event: &DeliveryEvent) {
     let line = match event {
         DeliveryEvent::Delivered { id, ticket, status } => {
-            format!("delivered {id} {} {status}", ticket.as_deref().unwrap_or("-"))
+            format!(
+                "delivered {id} {} {status}",
+                ticket.as_deref().unwrap_or("-")
+            )
         }
         DeliveryEvent::Retry { id, error } => format!("retry {id} {error}"),
         DeliveryEvent::CredentialsRejected { id, status } => {
             format!("credentials-rejected {id} {status} (fix the token file; nothing is lost)")
         }
-        DeliveryEvent::DeadLettered { id, status, reason } => format!("dead {id} {status} {reason}"),
+        DeliveryEvent::DeadLettered { id, status, reason } => {
+            format!("dead {id} {status} {reason}")
+        }
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -178,7 +209,11 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
         phone: with_phone.then(|| Personal(format!("1380000{:04}", i % 10_000))),
         callback_requested: with_phone,
         consent_given: with_phone,
-        language: if i % 5 == 0 { Language::En } else { Language::ZhCn },
+        language: if i % 5 == 0 {
+            Language::En
+        } else {
+            Language::ZhCn
+        },
     }
 }
 
@@ -187,10 +222,16 @@ pub fn sample_rating(config: &LoadedConfig, i: u32) -> RatingPayload {
     let c = &config.config;
     let window = c.windows.get(i as usize % c.windows.len().max(1));
     RatingPayload {
-        window: window.map(|w| w.number.clone()).unwrap_or_else(|| "1".into()),
+        window: window
+            .map(|w| w.number.clone())
+            .unwrap_or_else(|| "1".into()),
         staff_id: window.and_then(|w| w.staff.first()).map(|s| s.id.clone()),
         matter: None,
-        level: if i % 5 == 4 { 1 + (i % 2) as u8 } else { 5 - (i % 3) as u8 },
+        level: if i % 5 == 4 {
+            1 + (i % 2) as u8
+        } else {
+            5 - (i % 3) as u8
+        },
         tags: vec![],
         probable_repeat: false,
         phone: None,
@@ -203,7 +244,10 @@ pub fn sample_rating(config: &LoadedConfig, i: u32) -> RatingPayload {
 pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorError> {
     let config = config::load(config_path)?;
     let outbox = open(&config)?;
-    let mut uplink = Uplink::new(outbox.another_connection()?, UplinkSettings::from_config(&config)?)?;
+    let mut uplink = Uplink::new(
+        outbox.another_connection()?,
+        UplinkSettings::from_config(&config)?,
+    )?;
     let mut events = uplink.events();
     let submitter = Submitter::new(&config, outbox);
     let rt = runtime()?;
@@ -213,7 +257,9 @@ pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorE
             let _ = stopped.await;
         }));
         let args = args.clone();
-        let mut producing = tokio::task::spawn_blocking(move || produce(&config, &submitter, &args).map(|()| submitter));
+        let mut producing = tokio::task::spawn_blocking(move || {
+            produce(&config, &submitter, &args).map(|()| submitter)
+        });
         let mut submitter = None;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         let ctrl_c = tokio::signal::ctrl_c();
@@ -247,8 +293,15 @@ pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorE
     })
 }
 
-fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) -> Result<(), OperatorError> {
-    let pause = args.rate.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
+fn produce(
+    config: &LoadedConfig,
+    submitter: &Submitter,
+    args: &SimulateArgs,
+) -> Result<(), OperatorError> {
+    let pause = args
+        .rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
     let total = args.complaints + args.ratings;
     for i in 0..total {
         let receipt: Receipt = if i < args.complaints {
@@ -256,10 +309,17 @@ fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) ->
         } else {
             submitter.rating(&sample_rating(config, i - args.complaints))?
         };
-        let ticket = receipt.ticket.as_ref().map(|t| t.number.to_string()).unwrap_or_else(|| "-".into());
+        let ticket = receipt
+            .ticket
+            .as_ref()
+            .map(|t| t.number.to_string())
+            .unwrap_or_else(|| "-".into());
         {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "queued {} {} {ticket}", receipt.id, receipt.kind);
+            if let (true, Some(t)) = (args.show_links, &receipt.ticket) {
+                let _ = writeln!(out, "link {} {}", t.number, t.link);
+            }
         }
         if let Some(p) = pause {
             std::thread::sleep(p);

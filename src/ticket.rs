@@ -1,7 +1,7 @@
 //! Ticket numbers and tracking tokens: what a citizen takes home.
 //!
 //! A ticket number is unique across every kiosk of every hall without asking a server:
-//! `{hall_code}-{kiosk_id}-{YYMMDD}-{seq:04}{check}`, e.g. `440305-K01-261122-0042X`.
+//! `{hall_code}-{kiosk_id}-{YYMMDD}-{seq:04}{check}`, e.g. `440305-K01-261122-0042R`.
 //! `seq` is the kiosk's daily sequence (taken inside the outbox's enqueue transaction, so it
 //! never repeats), and `check` is an ISO/IEC 7064 MOD 37,36 check character over the
 //! alphanumeric characters: a citizen who reads the number over the phone with one wrong
@@ -129,7 +129,9 @@ impl TrackingToken {
     pub fn generate() -> Result<TrackingToken, getrandom::Error> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes)?;
-        Ok(TrackingToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
+        Ok(TrackingToken(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        ))
     }
 
     /// Wraps a token received from a citizen's link (the intake server uses this).
@@ -156,12 +158,20 @@ impl fmt::Debug for TrackingToken {
 
 /// Lower-case hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The QR link: `{base_url without trailing '/'}/t/{number}?k={token}`.
 pub fn tracking_link(base_url: &str, number: &TicketNumber, token: &TrackingToken) -> String {
-    format!("{}/t/{}?k={}", base_url.trim_end_matches('/'), number, token.reveal())
+    format!(
+        "{}/t/{}?k={}",
+        base_url.trim_end_matches('/'),
+        number,
+        token.reveal()
+    )
 }
 
 #[cfg(test)]
@@ -184,9 +194,26 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let t = TicketNumber::new("440305", "K01", day, 42);
         assert!(t.as_str().starts_with("440305-K01-261122-0042"), "{t}");
-        assert_eq!(t.as_str().len(), "440305-K01-261122-0042X".len());
+        assert_eq!(
+            t.as_str(),
+            "440305-K01-261122-0042R",
+            "checked against an independent implementation"
+        );
+        assert_eq!(
+            TicketNumber::new(
+                "440305",
+                "K01",
+                NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                1
+            )
+            .as_str(),
+            "440305-K01-261120-0001U"
+        );
         assert_eq!(TicketNumber::parse(t.as_str()).unwrap(), t);
-        assert_eq!(TicketNumber::parse(&format!("  {}  ", t.as_str().to_lowercase())).unwrap(), t);
+        assert_eq!(
+            TicketNumber::parse(&format!("  {}  ", t.as_str().to_lowercase())).unwrap(),
+            t
+        );
         for t in sample() {
             assert_eq!(TicketNumber::parse(t.as_str()).unwrap(), t);
         }
@@ -194,8 +221,13 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "440305-K01-261122", "440305-K01-261122-042", "440305-K01-2611-0042X", "440305-K01-261322-00421"]
-        {
+        for bad in [
+            "",
+            "440305-K01-261122",
+            "440305-K01-261122-042",
+            "440305-K01-2611-0042R",
+            "440305-K01-261322-00421",
+        ] {
             assert!(TicketNumber::parse(bad).is_err(), "{bad}");
         }
     }
@@ -219,8 +251,12 @@ mod tests {
     fn detects_every_adjacent_transposition() {
         for t in sample() {
             // Adjacent in the check's sense: neighbouring alphanumerics, across a hyphen too.
-            let chars: Vec<(usize, u8)> =
-                t.as_str().bytes().enumerate().filter(|&(_, c)| c != b'-').collect();
+            let chars: Vec<(usize, u8)> = t
+                .as_str()
+                .bytes()
+                .enumerate()
+                .filter(|&(_, c)| c != b'-')
+                .collect();
             for w in chars.windows(2) {
                 let ((i, a), (j, b)) = (w[0], w[1]);
                 if a == b {
@@ -239,15 +275,29 @@ mod tests {
         let a = TrackingToken::generate().unwrap();
         let b = TrackingToken::generate().unwrap();
         assert_ne!(a, b);
-        assert_eq!(a.reveal().len(), 22, "16 bytes in base64url without padding");
-        assert!(a.reveal().bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_eq!(
+            a.reveal().len(),
+            22,
+            "16 bytes in base64url without padding"
+        );
+        assert!(
+            a.reveal()
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_eq!(a.sha256_hex().len(), 64);
         assert_eq!(format!("{a:?}"), "TrackingToken(<secret>)");
         // Known vector: SHA-256 of "abc".
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let n = TicketNumber::new("440305", "K01", day, 1);
         let link = tracking_link("https://track.example/", &n, &a);
-        assert_eq!(link, format!("https://track.example/t/{n}?k={}", a.reveal()));
+        assert_eq!(
+            link,
+            format!("https://track.example/t/{n}?k={}", a.reveal())
+        );
     }
 }

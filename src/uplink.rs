@@ -20,7 +20,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::config::LoadedConfig;
-use crate::outbox::{DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, OutboxError, PendingRow, QueueStats, now_ms};
+use crate::outbox::{
+    DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, OutboxError, PendingRow, QueueStats, now_ms,
+};
 use crate::protocol::{HEARTBEAT_PATH, Heartbeat, IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
 
 /// Rows read from the outbox at a time: memory stays flat whatever the queue length.
@@ -60,8 +62,10 @@ impl UplinkSettings {
     /// The settings of a validated config, with the production timings.
     pub fn from_config(config: &LoadedConfig) -> Result<UplinkSettings, UplinkError> {
         let server = &config.config.server;
-        let base_url = url::Url::parse(&server.base_url)
-            .map_err(|e| UplinkError::Url { url: server.base_url.clone(), why: e.to_string() })?;
+        let base_url = url::Url::parse(&server.base_url).map_err(|e| UplinkError::Url {
+            url: server.base_url.clone(),
+            why: e.to_string(),
+        })?;
         Ok(UplinkSettings {
             base_url,
             kiosk_id: config.config.kiosk.id.clone(),
@@ -107,7 +111,9 @@ pub enum UplinkError {
         source: std::io::Error,
     },
     /// The token file may be read by other users: refuse to use a leaked secret.
-    #[error("server token file {path} has mode {mode:o}: other users can read it; run `chmod 600 {path}`")]
+    #[error(
+        "server token file {path} has mode {mode:o}: other users can read it; run `chmod 600 {path}`"
+    )]
     TokenPermissions {
         /// The token file.
         path: PathBuf,
@@ -239,21 +245,36 @@ pub fn full_jitter(ceiling: Duration) -> Duration {
 /// Reads the bearer token, refusing a file that others may read.
 pub fn read_token(path: &Path) -> Result<String, UplinkError> {
     use std::os::unix::fs::PermissionsExt;
-    let err = |source| UplinkError::Token { path: path.to_path_buf(), source };
+    let err = |source| UplinkError::Token {
+        path: path.to_path_buf(),
+        source,
+    };
     let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
     if mode & 0o077 != 0 {
-        return Err(UplinkError::TokenPermissions { path: path.to_path_buf(), mode: mode & 0o777 });
+        return Err(UplinkError::TokenPermissions {
+            path: path.to_path_buf(),
+            mode: mode & 0o777,
+        });
     }
-    let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
+    let token = std::fs::read_to_string(path)
+        .map_err(err)?
+        .trim()
+        .to_string();
     if token.is_empty() {
-        return Err(UplinkError::TokenEmpty { path: path.to_path_buf() });
+        return Err(UplinkError::TokenEmpty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(token)
 }
 
 /// One attempt's result.
 enum Attempt {
-    Reply { status: StatusCode, retry_after: Option<Duration>, body: String },
+    Reply {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: String,
+    },
     Failed(String),
 }
 
@@ -289,7 +310,9 @@ pub struct Uplink {
 
 impl std::fmt::Debug for Uplink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Uplink").field("base_url", &self.settings.base_url.as_str()).finish_non_exhaustive()
+        f.debug_struct("Uplink")
+            .field("base_url", &self.settings.base_url.as_str())
+            .finish_non_exhaustive()
     }
 }
 
@@ -298,7 +321,8 @@ impl Uplink {
     /// kiosk refuses to start) when the token file is readable by others.
     pub fn new(outbox: Outbox, settings: UplinkSettings) -> Result<Uplink, UplinkError> {
         let url = &settings.base_url;
-        let allowed = url.scheme() == "https" || (url.scheme() == "http" && crate::config::is_loopback(url));
+        let allowed =
+            url.scheme() == "https" || (url.scheme() == "http" && crate::config::is_loopback(url));
         if !allowed {
             return Err(UplinkError::Url {
                 url: url.to_string(),
@@ -313,7 +337,10 @@ impl Uplink {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("hall-kiosk/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = &settings.ca_file {
-            let why = |e: &dyn std::fmt::Display| UplinkError::CaFile { path: ca.clone(), why: e.to_string() };
+            let why = |e: &dyn std::fmt::Display| UplinkError::CaFile {
+                path: ca.clone(),
+                why: e.to_string(),
+            };
             let pem = std::fs::read(ca).map_err(|e| why(&e))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| why(&e))?;
             if certs.is_empty() {
@@ -325,7 +352,16 @@ impl Uplink {
         }
         let client = builder.build().map_err(UplinkError::Client)?;
         let (status, _) = watch::channel(UplinkStatus::default());
-        Ok(Uplink { outbox, settings, client, token, status, events: None, failures: 0, cursor: 0 })
+        Ok(Uplink {
+            outbox,
+            settings,
+            client,
+            token,
+            status,
+            events: None,
+            failures: 0,
+            cursor: 0,
+        })
     }
 
     /// A view of the uplink's status for the UI.
@@ -372,7 +408,9 @@ impl Uplink {
                 Pass::More => continue,
                 Pass::Wait(d) => Instant::now() + d,
                 Pass::Idle => match self.outbox.next_due_ms() {
-                    Ok(Some(due)) => Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64),
+                    Ok(Some(due)) => {
+                        Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64)
+                    }
                     Ok(None) => next_heartbeat,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot read the outbox");
@@ -394,7 +432,10 @@ impl Uplink {
     /// Tries every pending submission once, now, whatever its schedule, and reports each
     /// result to `report`. Stops early when the server is unreachable or refuses the
     /// credentials (the rest stays queued). Returns the queue figures afterwards.
-    pub async fn flush(&mut self, mut report: impl FnMut(&DeliveryEvent)) -> Result<QueueStats, OutboxError> {
+    pub async fn flush(
+        &mut self,
+        mut report: impl FnMut(&DeliveryEvent),
+    ) -> Result<QueueStats, OutboxError> {
         let mut after = 0;
         'pages: loop {
             let rows = self.outbox.due(i64::MAX, after, PAGE)?;
@@ -406,7 +447,10 @@ impl Uplink {
                 let attempt = self.attempt(&row).await;
                 let (event, _) = self.settle(&row, attempt);
                 report(&event);
-                if matches!(event, DeliveryEvent::Retry { .. } | DeliveryEvent::CredentialsRejected { .. }) {
+                if matches!(
+                    event,
+                    DeliveryEvent::Retry { .. } | DeliveryEvent::CredentialsRejected { .. }
+                ) {
                     break 'pages;
                 }
             }
@@ -483,7 +527,11 @@ impl Uplink {
             Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };
-        Attempt::Reply { status, retry_after, body }
+        Attempt::Reply {
+            status,
+            retry_after,
+            body,
+        }
     }
 
     /// Records an attempt's result in the outbox. Returns the event and, when the uplink
@@ -492,7 +540,11 @@ impl Uplink {
         let now = now_ms();
         let (status, retry_after, body) = match attempt {
             Attempt::Failed(error) => return self.retry(row, error, None),
-            Attempt::Reply { status, retry_after, body } => (status, retry_after, body),
+            Attempt::Reply {
+                status,
+                retry_after,
+                body,
+            } => (status, retry_after, body),
         };
         match classify(status) {
             ReplyClass::Delivered => {
@@ -503,8 +555,11 @@ impl Uplink {
                     tracing::error!(id = %row.id, error = %e, "delivered, but cannot record it");
                 }
                 tracing::debug!(id = %row.id, status = status.as_u16(), "delivered");
-                let event =
-                    DeliveryEvent::Delivered { id: row.id.clone(), ticket: row.ticket.clone(), status: status.as_u16() };
+                let event = DeliveryEvent::Delivered {
+                    id: row.id.clone(),
+                    ticket: row.ticket.clone(),
+                    status: status.as_u16(),
+                };
                 (event, None)
             }
             ReplyClass::Dead => {
@@ -513,7 +568,11 @@ impl Uplink {
                 if let Err(e) = self.outbox.mark_dead(&row.id, status.as_u16(), &body, now) {
                     tracing::error!(id = %row.id, error = %e, "cannot record the dead letter; it stays pending");
                 }
-                let event = DeliveryEvent::DeadLettered { id: row.id.clone(), status: status.as_u16(), reason: body };
+                let event = DeliveryEvent::DeadLettered {
+                    id: row.id.clone(),
+                    status: status.as_u16(),
+                    reason: body,
+                };
                 (event, None)
             }
             ReplyClass::CredentialsRejected => {
@@ -524,38 +583,65 @@ impl Uplink {
                     "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
                 );
                 let wait = self.settings.auth_retry;
-                if let Err(e) = self.outbox.mark_retry(&row.id, now + wait.as_millis() as i64, &error) {
+                if let Err(e) =
+                    self.outbox
+                        .mark_retry(&row.id, now + wait.as_millis() as i64, &error)
+                {
                     tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
                 }
                 self.status.send_modify(|s| {
                     s.credentials_rejected = true;
                     s.last_error = Some(error);
                 });
-                (DeliveryEvent::CredentialsRejected { id: row.id.clone(), status: status.as_u16() }, Some(wait))
+                (
+                    DeliveryEvent::CredentialsRejected {
+                        id: row.id.clone(),
+                        status: status.as_u16(),
+                    },
+                    Some(wait),
+                )
             }
             ReplyClass::Retry => {
                 let mut error = status.to_string();
                 if !body.is_empty() {
                     error = format!("{error}: {}", crate::outbox::truncate(&body, 200));
                 }
-                let scaled = retry_after.map(|d| d.mul_f64(self.settings.retry_after_scale).min(self.settings.retry_after_max));
+                let scaled = retry_after.map(|d| {
+                    d.mul_f64(self.settings.retry_after_scale)
+                        .min(self.settings.retry_after_max)
+                });
                 self.retry(row, error, scaled)
             }
         }
     }
 
-    fn retry(&mut self, row: &PendingRow, error: String, retry_after: Option<Duration>) -> (DeliveryEvent, Option<Duration>) {
+    fn retry(
+        &mut self,
+        row: &PendingRow,
+        error: String,
+        retry_after: Option<Duration>,
+    ) -> (DeliveryEvent, Option<Duration>) {
         self.failures = self.failures.saturating_add(1);
         // The pause before the next attempt at all, and this row's own schedule: a row the
         // server keeps failing backs off on its own and does not hold up the rows behind it.
         let wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(self.failures)));
         let row_wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts + 1)));
         tracing::warn!(id = %row.id, attempts = row.attempts + 1, error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
-        if let Err(e) = self.outbox.mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error) {
+        if let Err(e) =
+            self.outbox
+                .mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error)
+        {
             tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
         }
-        self.status.send_modify(|s| s.last_error = Some(error.clone()));
-        (DeliveryEvent::Retry { id: row.id.clone(), error }, Some(wait))
+        self.status
+            .send_modify(|s| s.last_error = Some(error.clone()));
+        (
+            DeliveryEvent::Retry {
+                id: row.id.clone(),
+                error,
+            },
+            Some(wait),
+        )
     }
 
     /// The backoff ceiling after `n` consecutive failures: base × 2^(n-1), at most the cap.
@@ -619,9 +705,14 @@ impl Uplink {
             .send()
             .await;
         match result {
-            Ok(r) if r.status().is_success() => tracing::debug!(pending = stats.pending, "heartbeat sent"),
+            Ok(r) if r.status().is_success() => {
+                tracing::debug!(pending = stats.pending, "heartbeat sent")
+            }
             Ok(r) if classify(r.status()) == ReplyClass::CredentialsRejected => {
-                tracing::error!(status = r.status().as_u16(), "STAFF ALERT: the server rejects this kiosk's credentials (heartbeat)");
+                tracing::error!(
+                    status = r.status().as_u16(),
+                    "STAFF ALERT: the server rejects this kiosk's credentials (heartbeat)"
+                );
                 self.status.send_modify(|s| s.credentials_rejected = true);
             }
             Ok(r) => tracing::warn!(status = r.status().as_u16(), "heartbeat not accepted"),
@@ -651,7 +742,10 @@ fn describe(e: &reqwest::Error) -> String {
 /// Milliseconds since the epoch as RFC 3339 in the kiosk's local offset.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&chrono::Local).to_rfc3339_opts(chrono::SecondsFormat::Millis, false))
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+        })
         .unwrap_or_default()
 }
 
@@ -699,7 +793,10 @@ impl Drop for UplinkHandle {
 pub fn spawn(outbox: &Outbox, settings: UplinkSettings) -> Result<UplinkHandle, UplinkError> {
     let uplink = Uplink::new(outbox.another_connection()?, settings)?;
     let status = uplink.status();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(UplinkError::Thread)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(UplinkError::Thread)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("uplink".into())
@@ -709,7 +806,11 @@ pub fn spawn(outbox: &Outbox, settings: UplinkSettings) -> Result<UplinkHandle, 
             }))
         })
         .map_err(UplinkError::Thread)?;
-    Ok(UplinkHandle { status, stop: Some(stop), thread: Some(thread) })
+    Ok(UplinkHandle {
+        status,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
 }
 
 #[cfg(test)]
@@ -735,9 +836,15 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
@@ -748,7 +855,9 @@ mod tests {
         let ceiling = Duration::from_millis(1000);
         let draws: Vec<Duration> = (0..200).map(|_| full_jitter(ceiling)).collect();
         assert!(draws.iter().all(|d| *d <= ceiling));
-        assert!(draws.iter().any(|d| *d < ceiling / 4) && draws.iter().any(|d| *d > ceiling * 3 / 4));
+        assert!(
+            draws.iter().any(|d| *d < ceiling / 4) && draws.iter().any(|d| *d > ceiling * 3 / 4)
+        );
     }
 
     #[test]
@@ -757,7 +866,8 @@ mod tests {
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
         let token = dir.path().join("token");
         std::fs::write(&token, "t0k3n\n").unwrap();
-        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         let settings = UplinkSettings {
             base_url: "http://127.0.0.1:9/".parse().unwrap(),
             kiosk_id: "K01".into(),
@@ -776,14 +886,21 @@ mod tests {
         assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
         assert_eq!(up.token, "t0k3n");
 
-        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .unwrap();
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
         let err = Uplink::new(outbox, settings.clone()).unwrap_err();
         assert!(matches!(err, UplinkError::TokenPermissions { .. }), "{err}");
         assert!(err.to_string().contains("chmod 600"));
 
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
-        let plain = UplinkSettings { base_url: "http://intake.example.gov.cn/".parse().unwrap(), ..settings };
-        assert!(matches!(Uplink::new(outbox, plain).unwrap_err(), UplinkError::Url { .. }));
+        let plain = UplinkSettings {
+            base_url: "http://intake.example.gov.cn/".parse().unwrap(),
+            ..settings
+        };
+        assert!(matches!(
+            Uplink::new(outbox, plain).unwrap_err(),
+            UplinkError::Url { .. }
+        ));
     }
 }

@@ -29,7 +29,9 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     let args = Args::parse();
     let tokens = match server::Intake::read_tokens(&args.tokens) {
         Ok(t) if !t.is_empty() => t,
@@ -48,7 +50,10 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, server::router(intake)).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, server::router(intake))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         return fail(format!("server failed: {e}"));
     }
     std::process::ExitCode::SUCCESS

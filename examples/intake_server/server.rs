@@ -86,7 +86,11 @@ impl Intake {
                 received_at TEXT NOT NULL
             );",
         )?;
-        Ok(Intake { db: Mutex::new(db), tokens, counters: Counters::default() })
+        Ok(Intake {
+            db: Mutex::new(db),
+            tokens,
+            counters: Counters::default(),
+        })
     }
 
     /// Reads a tokens file: one bearer token per line, `#` starts a comment.
@@ -101,12 +105,20 @@ impl Intake {
     /// Every stored submission id, in arrival order.
     pub fn stored_ids(&self) -> Vec<String> {
         let db = self.db.lock().unwrap();
-        let mut stmt = db.prepare("SELECT id FROM submissions ORDER BY rowid").unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        let mut stmt = db
+            .prepare("SELECT id FROM submissions ORDER BY rowid")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 
     fn authorised(&self, headers: &HeaderMap) -> bool {
-        let Some(given) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        let Some(given) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
             return false;
         };
         let Some(given) = given.strip_prefix("Bearer ") else {
@@ -114,30 +126,54 @@ impl Intake {
         };
         // Compare digests, so the comparison's time says nothing about the token.
         let given = sha256_hex(given.trim().as_bytes());
-        self.tokens.iter().any(|t| sha256_hex(t.as_bytes()) == given)
+        self.tokens
+            .iter()
+            .any(|t| sha256_hex(t.as_bytes()) == given)
     }
 
     /// Handles `POST /v1/submissions`; returns the status and a JSON answer.
     pub fn submit(&self, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         if !self.authorised(headers) {
-            return (StatusCode::UNAUTHORIZED, error_json("unknown or missing bearer token"));
+            return (
+                StatusCode::UNAUTHORIZED,
+                error_json("unknown or missing bearer token"),
+            );
         }
         let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
-            return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key header missing"));
+            return (
+                StatusCode::BAD_REQUEST,
+                error_json("Idempotency-Key header missing"),
+            );
         };
         let env: Envelope = match serde_json::from_slice(body) {
             Ok(e) => e,
-            Err(e) => return (StatusCode::BAD_REQUEST, error_json(&format!("body is not a submission: {e}"))),
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    error_json(&format!("body is not a submission: {e}")),
+                );
+            }
         };
         if env.id != key {
-            return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key differs from the body's id"));
+            return (
+                StatusCode::BAD_REQUEST,
+                error_json("Idempotency-Key differs from the body's id"),
+            );
         }
-        if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
-            return (StatusCode::BAD_REQUEST, error_json("unknown kind or payload not an object"));
+        if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist")
+            || !env.payload.is_object()
+        {
+            return (
+                StatusCode::BAD_REQUEST,
+                error_json("unknown kind or payload not an object"),
+            );
         }
         if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
-            return (StatusCode::BAD_REQUEST, error_json("created_at is not RFC 3339"));
+            return (
+                StatusCode::BAD_REQUEST,
+                error_json("created_at is not RFC 3339"),
+            );
         }
         if let Some(t) = &env.ticket {
             let ok = TicketNumber::parse(&t.number).is_ok()
@@ -165,25 +201,45 @@ impl Intake {
         match inserted {
             Ok(1) => {
                 self.counters.stored.fetch_add(1, Ordering::Relaxed);
-                (StatusCode::CREATED, format!("{{\"id\":\"{}\",\"result\":\"stored\"}}", env.id))
+                (
+                    StatusCode::CREATED,
+                    format!("{{\"id\":\"{}\",\"result\":\"stored\"}}", env.id),
+                )
             }
             Ok(_) => {
-                let stored: Vec<u8> =
-                    db.query_row("SELECT body FROM submissions WHERE id = ?1", [&env.id], |r| r.get(0)).unwrap();
+                let stored: Vec<u8> = db
+                    .query_row(
+                        "SELECT body FROM submissions WHERE id = ?1",
+                        [&env.id],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
                 if stored == body {
                     self.counters.replayed.fetch_add(1, Ordering::Relaxed);
-                    (StatusCode::OK, format!("{{\"id\":\"{}\",\"result\":\"already stored\"}}", env.id))
+                    (
+                        StatusCode::OK,
+                        format!("{{\"id\":\"{}\",\"result\":\"already stored\"}}", env.id),
+                    )
                 } else {
                     self.counters.conflicts.fetch_add(1, Ordering::Relaxed);
-                    (StatusCode::UNPROCESSABLE_ENTITY, error_json("this Idempotency-Key was stored with a different body"))
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        error_json("this Idempotency-Key was stored with a different body"),
+                    )
                 }
             }
             // Another submission already has this ticket number: a kiosk misconfiguration.
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
                 self.counters.conflicts.fetch_add(1, Ordering::Relaxed);
-                (StatusCode::UNPROCESSABLE_ENTITY, error_json("ticket number already used by another submission"))
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    error_json("ticket number already used by another submission"),
+                )
             }
-            Err(e) => (StatusCode::SERVICE_UNAVAILABLE, error_json(&format!("storage failed: {e}"))),
+            Err(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                error_json(&format!("storage failed: {e}")),
+            ),
         }
     }
 
@@ -223,13 +279,42 @@ impl Intake {
             return None;
         }
         let (title, l_number, l_status, l_due, l_received, status_text, other) = if english {
-            let status = if status == "received" { "Received, being handled" } else { &status };
-            ("Your ticket", "Ticket number", "Status", "Reply due by", "Received", status.to_string(), "中文")
+            let status = if status == "received" {
+                "Received, being handled"
+            } else {
+                &status
+            };
+            (
+                "Your ticket",
+                "Ticket number",
+                "Status",
+                "Reply due by",
+                "Received",
+                status.to_string(),
+                "中文",
+            )
         } else {
-            let status = if status == "received" { "已受理，正在办理" } else { &status };
-            ("您的回执", "回执编号", "办理状态", "答复期限", "受理时间", status.to_string(), "English")
+            let status = if status == "received" {
+                "已受理，正在办理"
+            } else {
+                &status
+            };
+            (
+                "您的回执",
+                "回执编号",
+                "办理状态",
+                "答复期限",
+                "受理时间",
+                status.to_string(),
+                "English",
+            )
         };
-        let switch = format!("/t/{}?k={}&lang={}", number, token_url(token), if english { "zh" } else { "en" });
+        let switch = format!(
+            "/t/{}?k={}&lang={}",
+            number,
+            token_url(token),
+            if english { "zh" } else { "en" }
+        );
         Some(format!(
             "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
@@ -247,11 +332,17 @@ impl Intake {
 
 /// Keeps only base64url characters, so a token can go back into a link unescaped.
 fn token_url(token: &str) -> String {
-    token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn error_json(message: &str) -> String {
@@ -269,31 +360,52 @@ pub fn router(intake: Arc<Intake>) -> Router {
     Router::new()
         .route(
             "/v1/submissions",
-            post(|State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
-                let (status, json) = tokio::task::spawn_blocking(move || s.submit(&headers, &body)).await.unwrap();
-                (status, [(header::CONTENT_TYPE, "application/json")], json)
-            }),
+            post(
+                |State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
+                    let (status, json) =
+                        tokio::task::spawn_blocking(move || s.submit(&headers, &body))
+                            .await
+                            .unwrap();
+                    (status, [(header::CONTENT_TYPE, "application/json")], json)
+                },
+            ),
         )
         .route(
             "/v1/heartbeat",
-            post(|State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
-                s.heartbeat(&headers, &body)
-            }),
+            post(
+                |State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
+                    s.heartbeat(&headers, &body)
+                },
+            ),
         )
         .route(
             "/t/{number}",
-            get(|State(s): State<Arc<Intake>>, UrlPath(number): UrlPath<String>, Query(q): Query<TrackQuery>| async move {
-                let english = q.lang.as_deref() == Some("en");
-                match s.tracking_page(&number, q.k.as_deref().unwrap_or(""), english) {
-                    Some(page) => Html(page).into_response(),
-                    None => not_found(english),
-                }
-            }),
+            get(
+                |State(s): State<Arc<Intake>>,
+                 UrlPath(number): UrlPath<String>,
+                 Query(q): Query<TrackQuery>| async move {
+                    let english = q.lang.as_deref() == Some("en");
+                    match s.tracking_page(&number, q.k.as_deref().unwrap_or(""), english) {
+                        Some(page) => Html(page).into_response(),
+                        None => not_found(english),
+                    }
+                },
+            ),
         )
         .with_state(intake)
 }
 
 fn not_found(english: bool) -> Response {
-    let text = if english { "No such ticket, or the link is incomplete." } else { "未找到该回执，或链接不完整。" };
-    (StatusCode::NOT_FOUND, Html(format!("<!doctype html><meta charset=\"utf-8\"><p>{text}</p>"))).into_response()
+    let text = if english {
+        "No such ticket, or the link is incomplete."
+    } else {
+        "未找到该回执，或链接不完整。"
+    };
+    (
+        StatusCode::NOT_FOUND,
+        Html(format!(
+            "<!doctype html><meta charset=\"utf-8\"><p>{text}</p>"
+        )),
+    )
+        .into_response()
 }
