@@ -37,15 +37,10 @@ fn main() {
     let pending_rows = args.get(1).copied().unwrap_or(100_000);
     let drain_secs = args.get(2).copied();
 
-    let dir =
-        tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
+    let dir = tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let token = "bench-token";
     std::fs::write(dir.path().join("token"), token).unwrap();
-    std::fs::set_permissions(
-        dir.path().join("token"),
-        std::fs::Permissions::from_mode(0o600),
-    )
-    .unwrap();
+    std::fs::set_permissions(dir.path().join("token"), std::fs::Permissions::from_mode(0o600)).unwrap();
     std::fs::write(dir.path().join("tokens"), token).unwrap();
 
     // The reference server, in its own process so its memory is not counted here.
@@ -54,9 +49,7 @@ fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let server_exe = std::env::current_exe()
-        .unwrap()
-        .with_file_name("intake_server");
+    let server_exe = std::env::current_exe().unwrap().with_file_name("intake_server");
     let mut server = std::process::Command::new(&server_exe)
         .args(["--listen", &format!("127.0.0.1:{port}"), "--db"])
         .arg(dir.path().join("intake.db"))
@@ -71,11 +64,8 @@ fn main() {
             )
         });
 
-    let example = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/kiosk-config/example.toml"
-    ))
-    .unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kiosk-config/example.toml")).unwrap();
     let text: String = example
         .lines()
         .filter(|l| !l.starts_with("ca_file"))
@@ -163,8 +153,7 @@ fn main() {
         loop {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let left = outbox.stats().unwrap().pending;
-            if left == 0 || drain_secs.is_some_and(|s| started.elapsed() >= Duration::from_secs(s))
-            {
+            if left == 0 || drain_secs.is_some_and(|s| started.elapsed() >= Duration::from_secs(s)) {
                 break;
             }
         }

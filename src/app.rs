@@ -72,7 +72,11 @@ impl KioskApp {
         window.global::<Idle>().on_keep_session(move || guard.activity());
         let s = session.clone();
         shell.on_select_language(move |code| {
-            let language = if code == "en" { Language::En } else { Language::ZhCn };
+            let language = if code == "en" {
+                Language::En
+            } else {
+                Language::ZhCn
+            };
             if s.config.config.ui.languages.contains(&language) {
                 s.apply_language(language);
             }
@@ -81,9 +85,16 @@ impl KioskApp {
 
         let clock = Timer::default();
         let s = session.clone();
-        clock.start(TimerMode::Repeated, Duration::from_secs(1), move || s.update_clock());
+        clock.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            s.update_clock()
+        });
 
-        Ok(KioskApp { window, session, idle, _clock: clock })
+        Ok(KioskApp {
+            window,
+            session,
+            idle,
+            _clock: clock,
+        })
     }
 
     /// The window component, for running it or driving it in tests.
@@ -110,10 +121,14 @@ impl KioskApp {
 
     /// Shows the window (full screen in kiosk mode) and runs the event loop until closed.
     pub fn run(&self) -> Result<(), slint::PlatformError> {
-        if self.window.global::<Shell>().get_kiosk_mode() {
-            self.window.window().set_fullscreen(true);
-        }
-        self.window.run()
+        self.window.show()?;
+        let _filler = self
+            .window
+            .global::<Shell>()
+            .get_kiosk_mode()
+            .then(|| crate::panel::fill_panel(&self.window));
+        slint::run_event_loop()?;
+        self.window.hide()
     }
 
     /// Ends the citizen's session now: wipes what they entered and returns home.
@@ -129,7 +144,9 @@ impl Session {
             tracing::warn!(error = %e, "could not switch the translation");
         }
         self.language.set(language);
-        let Some(window) = self.window.upgrade() else { return };
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
         let shell = window.global::<Shell>();
         shell.set_language(language.code().into());
         shell.set_hall_name(self.config.hall_name(language).into());
@@ -137,7 +154,9 @@ impl Session {
     }
 
     fn update_clock(&self) {
-        let Some(window) = self.window.upgrade() else { return };
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
         let now = Local::now();
         let shell = window.global::<Shell>();
         shell.set_time_text(format!("{:02}:{:02}", now.hour(), now.minute()).into());

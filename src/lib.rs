@@ -21,6 +21,9 @@
 //! - [`outbox`]: the durable on-disk queue (SQLite); nothing in it is lost or dropped.
 //! - [`uplink`]: the tokio task that delivers the outbox to the server, with retries.
 //! - [`operator`]: the `queue` and `simulate` subcommands for hall operators.
+//! - [`panel`]: makes the window fill the touch panel, pointer hidden.
+//! - [`phone`]: mainland mobile numbers: validation and masking (never logged in full).
+//! - [`qr`]: draws a ticket's QR code into an image Slint can show.
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the
@@ -32,7 +35,10 @@ pub mod display;
 pub mod idle;
 pub mod operator;
 pub mod outbox;
+pub mod panel;
+pub mod phone;
 pub mod protocol;
+pub mod qr;
 pub mod screenshot;
 pub mod submission;
 pub mod ticket;

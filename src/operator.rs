@@ -133,10 +133,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
         QueueCommand::Flush => {
             let mut uplink = Uplink::new(outbox, UplinkSettings::from_config(&config)?)?;
             let stats = runtime()?.block_on(uplink.flush(print_event))?;
-            println!(
-                "pending: {}, dead letters: {}",
-                stats.pending, stats.dead_letters
-            );
+            println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
         }
         QueueCommand::Export { out } => {
             let io = |source| OperatorError::Io {
@@ -176,10 +173,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
 fn print_event(event: &DeliveryEvent) {
     let line = match event {
         DeliveryEvent::Delivered { id, ticket, status } => {
-            format!(
-                "delivered {id} {} {status}",
-                ticket.as_deref().unwrap_or("-")
-            )
+            format!("delivered {id} {} {status}", ticket.as_deref().unwrap_or("-"))
         }
         DeliveryEvent::Retry { id, error } => format!("retry {id} {error}"),
         DeliveryEvent::CredentialsRejected { id, status } => {
@@ -198,18 +192,20 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
     let c = &config.config;
     let pick = |n: usize| (i as usize) % n.max(1);
     let matter = c.matters.get(pick(c.matters.len()));
-    let with_phone = i % 3 == 0;
+    let with_phone = i.is_multiple_of(3);
     ComplaintPayload {
         problem_type: c.problem_types[pick(c.problem_types.len())].id.clone(),
         department: matter.map(|m| m.department.clone()),
         matter: matter.map(|m| m.id.clone()),
         details: vec![format!("sample-detail-{}", i % 4)],
         visits: (i % 3 + 1) as u8,
-        free_text: (i % 2 == 0).then(|| Personal(format!("模拟投诉 {i}: 材料要求前后不一致。"))),
+        free_text: i
+            .is_multiple_of(2)
+            .then(|| Personal(format!("模拟投诉 {i}: 材料要求前后不一致。"))),
         phone: with_phone.then(|| Personal(format!("1380000{:04}", i % 10_000))),
         callback_requested: with_phone,
         consent_given: with_phone,
-        language: if i % 5 == 0 {
+        language: if i.is_multiple_of(5) {
             Language::En
         } else {
             Language::ZhCn
@@ -222,9 +218,7 @@ pub fn sample_rating(config: &LoadedConfig, i: u32) -> RatingPayload {
     let c = &config.config;
     let window = c.windows.get(i as usize % c.windows.len().max(1));
     RatingPayload {
-        window: window
-            .map(|w| w.number.clone())
-            .unwrap_or_else(|| "1".into()),
+        window: window.map(|w| w.number.clone()).unwrap_or_else(|| "1".into()),
         staff_id: window.and_then(|w| w.staff.first()).map(|s| s.id.clone()),
         matter: None,
         level: if i % 5 == 4 {
@@ -257,9 +251,8 @@ pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorE
             let _ = stopped.await;
         }));
         let args = args.clone();
-        let mut producing = tokio::task::spawn_blocking(move || {
-            produce(&config, &submitter, &args).map(|()| submitter)
-        });
+        let mut producing =
+            tokio::task::spawn_blocking(move || produce(&config, &submitter, &args).map(|()| submitter));
         let mut submitter = None;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         let ctrl_c = tokio::signal::ctrl_c();
@@ -293,11 +286,7 @@ pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorE
     })
 }
 
-fn produce(
-    config: &LoadedConfig,
-    submitter: &Submitter,
-    args: &SimulateArgs,
-) -> Result<(), OperatorError> {
+fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) -> Result<(), OperatorError> {
     let pause = args
         .rate
         .filter(|r| *r > 0.0)

@@ -273,10 +273,7 @@ impl Outbox {
     }
 
     /// [`Outbox::open`] with explicit options.
-    pub fn open_with(
-        data_dir: &Path,
-        options: &OutboxOptions,
-    ) -> Result<(Outbox, OpenReport), OutboxError> {
+    pub fn open_with(data_dir: &Path, options: &OutboxOptions) -> Result<(Outbox, OpenReport), OutboxError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| OutboxError::Io { path, source }
@@ -328,11 +325,7 @@ impl Outbox {
         })
     }
 
-    fn connect(
-        path: &Path,
-        options: &OutboxOptions,
-        check: bool,
-    ) -> Result<Connection, Corruption> {
+    fn connect(path: &Path, options: &OutboxOptions, check: bool) -> Result<Connection, Corruption> {
         if !path.exists() {
             // Create it 0600 before SQLite does; its -wal and -shm files copy this mode.
             std::fs::OpenOptions::new()
@@ -354,18 +347,15 @@ impl Outbox {
             })
         })?;
         if meta.permissions().mode() & 0o777 != 0o600 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
-                |e| {
-                    Corruption::Other(OutboxError::Io {
-                        path: path.to_path_buf(),
-                        source: e,
-                    })
-                },
-            )?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+                Corruption::Other(OutboxError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })
+            })?;
         }
         let conn = Connection::open(path).map_err(Corruption::classify)?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(Corruption::classify)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(Corruption::classify)?;
         // WAL survives power loss with synchronous=FULL: a committed row is on disk.
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -461,7 +451,13 @@ impl Outbox {
             tx.execute(
                 "INSERT INTO submissions (id, kind, ticket, created_at_ms, body, state, next_attempt_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?4)",
-                params![new.id.to_string(), new.kind.as_str(), rendered.ticket, new.created_at_ms, rendered.body],
+                params![
+                    new.id.to_string(),
+                    new.kind.as_str(),
+                    rendered.ticket,
+                    new.created_at_ms,
+                    rendered.body
+                ],
             )
             .map_err(|e| self.err(e))?;
             tx.commit().map_err(|e| self.err(e))?;
@@ -474,12 +470,7 @@ impl Outbox {
     /// Up to `limit` pending rows that are due at `now_ms`, oldest first, starting after
     /// queue position `after_seq`. The uplink pages through the queue with this, so a
     /// queue of any length is read a few rows at a time.
-    pub fn due(
-        &self,
-        now_ms: i64,
-        after_seq: i64,
-        limit: usize,
-    ) -> Result<Vec<PendingRow>, OutboxError> {
+    pub fn due(&self, now_ms: i64, after_seq: i64, limit: usize) -> Result<Vec<PendingRow>, OutboxError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
@@ -538,9 +529,7 @@ impl Outbox {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let ticket: Option<Option<String>> = tx
-            .query_row("SELECT ticket FROM submissions WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT ticket FROM submissions WHERE id = ?1", [id], |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))?;
         let Some(ticket) = ticket else {
@@ -564,12 +553,7 @@ impl Outbox {
     }
 
     /// An attempt failed in a way worth retrying: count it and set when to try again.
-    pub fn mark_retry(
-        &self,
-        id: &str,
-        next_attempt_ms: i64,
-        error: &str,
-    ) -> Result<(), OutboxError> {
+    pub fn mark_retry(&self, id: &str, next_attempt_ms: i64, error: &str) -> Result<(), OutboxError> {
         let conn = self.lock();
         conn.execute(
             "UPDATE submissions SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3
@@ -581,13 +565,7 @@ impl Outbox {
     }
 
     /// The server refused it for good: keep it whole, with the server's status and reason.
-    pub fn mark_dead(
-        &self,
-        id: &str,
-        status: u16,
-        reason: &str,
-        at_ms: i64,
-    ) -> Result<(), OutboxError> {
+    pub fn mark_dead(&self, id: &str, status: u16, reason: &str, at_ms: i64) -> Result<(), OutboxError> {
         let conn = self.lock();
         conn.execute(
             "UPDATE submissions SET state = 'dead', attempts = attempts + 1, dead_status = ?2,
@@ -607,9 +585,7 @@ impl Outbox {
                    WHERE state = 'dead'";
         let n = match which {
             DeadSelector::All => conn.execute(sql, [now_ms()]),
-            DeadSelector::Id(id) => {
-                conn.execute(&format!("{sql} AND id = ?2"), params![now_ms(), id])
-            }
+            DeadSelector::Id(id) => conn.execute(&format!("{sql} AND id = ?2"), params![now_ms(), id]),
         }
         .map_err(|e| self.err(e))?;
         drop(conn);
@@ -623,16 +599,10 @@ impl Outbox {
     pub fn purge_delivered(&self, before_ms: i64) -> Result<u64, OutboxError> {
         let conn = self.lock();
         let n = conn
-            .execute(
-                "DELETE FROM delivered WHERE delivered_at_ms < ?1",
-                [before_ms],
-            )
+            .execute("DELETE FROM delivered WHERE delivered_at_ms < ?1", [before_ms])
             .map_err(|e| self.err(e))?;
-        conn.execute(
-            "DELETE FROM ticket_days WHERE day < date('now', '-7 days')",
-            [],
-        )
-        .map_err(|e| self.err(e))?;
+        conn.execute("DELETE FROM ticket_days WHERE day < date('now', '-7 days')", [])
+            .map_err(|e| self.err(e))?;
         Ok(n as u64)
     }
 
@@ -659,11 +629,9 @@ impl Outbox {
             .optional()
             .map_err(|e| self.err(e))?;
         let last_delivery_ms = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'last_delivery_ms'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT value FROM meta WHERE key = 'last_delivery_ms'", [], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| self.err(e))?;
         Ok(QueueStats {
@@ -702,9 +670,7 @@ impl Outbox {
     pub fn delivered(&self) -> Result<Vec<DeliveredRecord>, OutboxError> {
         let conn = self.lock();
         let mut stmt = conn
-            .prepare(
-                "SELECT id, ticket, delivered_at_ms FROM delivered ORDER BY delivered_at_ms, id",
-            )
+            .prepare("SELECT id, ticket, delivered_at_ms FROM delivered ORDER BY delivered_at_ms, id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -728,22 +694,19 @@ impl Outbox {
                  FROM submissions ORDER BY seq",
             )
             .map_err(|e| ExportError::Outbox(self.err(e)))?;
-        let mut rows = stmt
-            .query([])
-            .map_err(|e| ExportError::Outbox(self.err(e)))?;
+        let mut rows = stmt.query([]).map_err(|e| ExportError::Outbox(self.err(e)))?;
         let mut n = 0;
         while let Some(r) = rows.next().map_err(|e| ExportError::Outbox(self.err(e)))? {
             let get = |e| ExportError::Outbox(self.err(e));
             let id: String = r.get(0).map_err(get)?;
             let body: Vec<u8> = r.get(9).map_err(get)?;
-            let body: Box<serde_json::value::RawValue> =
-                serde_json::from_slice(&body).map_err(|e| {
-                    ExportError::Outbox(OutboxError::BadRow {
-                        path: self.path.clone(),
-                        id: id.clone(),
-                        what: e.to_string(),
-                    })
-                })?;
+            let body: Box<serde_json::value::RawValue> = serde_json::from_slice(&body).map_err(|e| {
+                ExportError::Outbox(OutboxError::BadRow {
+                    path: self.path.clone(),
+                    id: id.clone(),
+                    what: e.to_string(),
+                })
+            })?;
             let line = ExportLine {
                 id: id.clone(),
                 kind: r.get(1).map_err(get)?,
@@ -810,9 +773,7 @@ enum Corruption {
 impl Corruption {
     fn classify(e: rusqlite::Error) -> Corruption {
         match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
-                Corruption::Corrupt(e.to_string())
-            }
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Corruption::Corrupt(e.to_string()),
             _ => Corruption::Other(OutboxError::Sqlite {
                 path: PathBuf::new(),
                 source: e,
@@ -922,11 +883,7 @@ mod tests {
     fn file_is_private() {
         let dir = tempfile::tempdir().unwrap();
         let (outbox, _) = Outbox::open(&dir.path().join("data")).unwrap();
-        let mode = std::fs::metadata(outbox.path())
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = std::fs::metadata(outbox.path()).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         queue(&outbox, Kind::Assist, None);
         let wal = std::fs::metadata(format!("{}-wal", outbox.path().display())).unwrap();
@@ -941,18 +898,11 @@ mod tests {
     fn delivered_keeps_only_id_ticket_and_time() {
         let dir = tempfile::tempdir().unwrap();
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
-        let (id, _) = queue(
-            &outbox,
-            Kind::Complaint,
-            NaiveDate::from_ymd_opt(2026, 1, 5),
-        );
+        let (id, _) = queue(&outbox, Kind::Complaint, NaiveDate::from_ymd_opt(2026, 1, 5));
         let due = outbox.due(now_ms(), 0, 10).unwrap();
         assert_eq!(due.len(), 1);
         assert!(outbox.mark_delivered(&id, 1_000).unwrap());
-        assert!(
-            !outbox.mark_delivered(&id, 2_000).unwrap(),
-            "already delivered"
-        );
+        assert!(!outbox.mark_delivered(&id, 2_000).unwrap(), "already delivered");
         assert_eq!(outbox.stats().unwrap().pending, 0);
         assert_eq!(outbox.stats().unwrap().last_delivery_ms, Some(1_000));
         let kept = outbox.delivered().unwrap();
@@ -1001,10 +951,7 @@ mod tests {
             format!("{{\"id\":\"{b}\",\"seq\":0}}"),
             "exact body bytes"
         );
-        assert_eq!(
-            outbox.retry_dead(&DeadSelector::Id("nope".into())).unwrap(),
-            0
-        );
+        assert_eq!(outbox.retry_dead(&DeadSelector::Id("nope".into())).unwrap(), 0);
         assert_eq!(outbox.retry_dead(&DeadSelector::All).unwrap(), 1);
         assert_eq!(outbox.stats().unwrap().pending, 2);
     }
@@ -1013,12 +960,8 @@ mod tests {
     fn due_pages_oldest_first_and_respects_next_attempt() {
         let dir = tempfile::tempdir().unwrap();
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
-        let ids: Vec<String> = (0..5)
-            .map(|_| queue(&outbox, Kind::Assist, None).0)
-            .collect();
-        outbox
-            .mark_retry(&ids[0], now_ms() + 60_000, "boom")
-            .unwrap();
+        let ids: Vec<String> = (0..5).map(|_| queue(&outbox, Kind::Assist, None).0).collect();
+        outbox.mark_retry(&ids[0], now_ms() + 60_000, "boom").unwrap();
         let first = outbox.due(now_ms(), 0, 2).unwrap();
         assert_eq!(
             first.iter().map(|r| &r.id).collect::<Vec<_>>(),

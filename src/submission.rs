@@ -12,9 +12,7 @@ use uuid::Uuid;
 
 use crate::config::{Complexity, LoadedConfig};
 use crate::outbox::{NewSubmission, Outbox, OutboxError, Rendered};
-use crate::protocol::{
-    AssistPayload, ComplaintPayload, Kind, RatingPayload, SubmissionBody, TicketRef,
-};
+use crate::protocol::{AssistPayload, ComplaintPayload, Kind, RatingPayload, SubmissionBody, TicketRef};
 use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::workdays::WorkCalendar;
 
@@ -257,8 +255,7 @@ mod tests {
     use crate::protocol::Personal;
 
     fn config() -> LoadedConfig {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/example.toml");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/example.toml");
         crate::config::load(&path).unwrap()
     }
 
@@ -288,10 +285,7 @@ mod tests {
         let s = Submitter::new(&config(), outbox);
         // Friday 2026-11-20; complex = 5 working days -> Friday 27th.
         let r = s
-            .complaint_at(
-                at("2026-11-20T10:00:00+08:00"),
-                &complaint("missing-materials"),
-            )
+            .complaint_at(at("2026-11-20T10:00:00+08:00"), &complaint("missing-materials"))
             .unwrap();
         let t = r.ticket.as_ref().unwrap();
         assert!(
@@ -327,10 +321,7 @@ mod tests {
         assert_eq!(body["ticket"]["reply_due"], "2026-11-27");
         assert_eq!(body["payload"]["visits"], 2);
         let raw = String::from_utf8(row.body.clone()).unwrap();
-        assert!(
-            !raw.contains(t.token.reveal()),
-            "the raw token is never stored"
-        );
+        assert!(!raw.contains(t.token.reveal()), "the raw token is never stored");
         assert!(!format!("{r:?}").contains(t.token.reveal()), "nor printed");
         assert_eq!(row.ticket.as_deref(), Some(t.number.as_str()));
     }

@@ -158,10 +158,7 @@ impl fmt::Debug for TrackingToken {
 
 /// Lower-case hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The QR link: `{base_url without trailing '/'}/t/{number}?k={token}`.
@@ -200,13 +197,7 @@ mod tests {
             "checked against an independent implementation"
         );
         assert_eq!(
-            TicketNumber::new(
-                "440305",
-                "K01",
-                NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-                1
-            )
-            .as_str(),
+            TicketNumber::new("440305", "K01", NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), 1).as_str(),
             "440305-K01-261120-0001U"
         );
         assert_eq!(TicketNumber::parse(t.as_str()).unwrap(), t);
@@ -275,11 +266,7 @@ mod tests {
         let a = TrackingToken::generate().unwrap();
         let b = TrackingToken::generate().unwrap();
         assert_ne!(a, b);
-        assert_eq!(
-            a.reveal().len(),
-            22,
-            "16 bytes in base64url without padding"
-        );
+        assert_eq!(a.reveal().len(), 22, "16 bytes in base64url without padding");
         assert!(
             a.reveal()
                 .bytes()
@@ -295,9 +282,6 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let n = TicketNumber::new("440305", "K01", day, 1);
         let link = tracking_link("https://track.example/", &n, &a);
-        assert_eq!(
-            link,
-            format!("https://track.example/t/{n}?k={}", a.reveal())
-        );
+        assert_eq!(link, format!("https://track.example/t/{n}?k={}", a.reveal()));
     }
 }

@@ -111,9 +111,7 @@ pub enum UplinkError {
         source: std::io::Error,
     },
     /// The token file may be read by other users: refuse to use a leaked secret.
-    #[error(
-        "server token file {path} has mode {mode:o}: other users can read it; run `chmod 600 {path}`"
-    )]
+    #[error("server token file {path} has mode {mode:o}: other users can read it; run `chmod 600 {path}`")]
     TokenPermissions {
         /// The token file.
         path: PathBuf,
@@ -256,10 +254,7 @@ pub fn read_token(path: &Path) -> Result<String, UplinkError> {
             mode: mode & 0o777,
         });
     }
-    let token = std::fs::read_to_string(path)
-        .map_err(err)?
-        .trim()
-        .to_string();
+    let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
     if token.is_empty() {
         return Err(UplinkError::TokenEmpty {
             path: path.to_path_buf(),
@@ -321,8 +316,7 @@ impl Uplink {
     /// kiosk refuses to start) when the token file is readable by others.
     pub fn new(outbox: Outbox, settings: UplinkSettings) -> Result<Uplink, UplinkError> {
         let url = &settings.base_url;
-        let allowed =
-            url.scheme() == "https" || (url.scheme() == "http" && crate::config::is_loopback(url));
+        let allowed = url.scheme() == "https" || (url.scheme() == "http" && crate::config::is_loopback(url));
         if !allowed {
             return Err(UplinkError::Url {
                 url: url.to_string(),
@@ -408,9 +402,7 @@ impl Uplink {
                 Pass::More => continue,
                 Pass::Wait(d) => Instant::now() + d,
                 Pass::Idle => match self.outbox.next_due_ms() {
-                    Ok(Some(due)) => {
-                        Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64)
-                    }
+                    Ok(Some(due)) => Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64),
                     Ok(None) => next_heartbeat,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot read the outbox");
@@ -432,10 +424,7 @@ impl Uplink {
     /// Tries every pending submission once, now, whatever its schedule, and reports each
     /// result to `report`. Stops early when the server is unreachable or refuses the
     /// credentials (the rest stays queued). Returns the queue figures afterwards.
-    pub async fn flush(
-        &mut self,
-        mut report: impl FnMut(&DeliveryEvent),
-    ) -> Result<QueueStats, OutboxError> {
+    pub async fn flush(&mut self, mut report: impl FnMut(&DeliveryEvent)) -> Result<QueueStats, OutboxError> {
         let mut after = 0;
         'pages: loop {
             let rows = self.outbox.due(i64::MAX, after, PAGE)?;
@@ -583,9 +572,9 @@ impl Uplink {
                     "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
                 );
                 let wait = self.settings.auth_retry;
-                if let Err(e) =
-                    self.outbox
-                        .mark_retry(&row.id, now + wait.as_millis() as i64, &error)
+                if let Err(e) = self
+                    .outbox
+                    .mark_retry(&row.id, now + wait.as_millis() as i64, &error)
                 {
                     tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
                 }
@@ -627,14 +616,13 @@ impl Uplink {
         let wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(self.failures)));
         let row_wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts + 1)));
         tracing::warn!(id = %row.id, attempts = row.attempts + 1, error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
-        if let Err(e) =
-            self.outbox
-                .mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error)
+        if let Err(e) = self
+            .outbox
+            .mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error)
         {
             tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
         }
-        self.status
-            .send_modify(|s| s.last_error = Some(error.clone()));
+        self.status.send_modify(|s| s.last_error = Some(error.clone()));
         (
             DeliveryEvent::Retry {
                 id: row.id.clone(),
@@ -836,15 +824,9 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(
-            parse_retry_after(" 120 ", now),
-            Some(Duration::from_secs(120))
-        );
+        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(
-            parse_retry_after(&later, now),
-            Some(Duration::from_secs(30))
-        );
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
@@ -855,9 +837,7 @@ mod tests {
         let ceiling = Duration::from_millis(1000);
         let draws: Vec<Duration> = (0..200).map(|_| full_jitter(ceiling)).collect();
         assert!(draws.iter().all(|d| *d <= ceiling));
-        assert!(
-            draws.iter().any(|d| *d < ceiling / 4) && draws.iter().any(|d| *d > ceiling * 3 / 4)
-        );
+        assert!(draws.iter().any(|d| *d < ceiling / 4) && draws.iter().any(|d| *d > ceiling * 3 / 4));
     }
 
     #[test]
@@ -866,8 +846,7 @@ mod tests {
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
         let token = dir.path().join("token");
         std::fs::write(&token, "t0k3n\n").unwrap();
-        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-            .unwrap();
+        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let settings = UplinkSettings {
             base_url: "http://127.0.0.1:9/".parse().unwrap(),
             kiosk_id: "K01".into(),
@@ -886,8 +865,7 @@ mod tests {
         assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
         assert_eq!(up.token, "t0k3n");
 
-        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            .unwrap();
+        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
         let err = Uplink::new(outbox, settings.clone()).unwrap_err();
         assert!(matches!(err, UplinkError::TokenPermissions { .. }), "{err}");

@@ -16,13 +16,22 @@ pub struct WorkCalendar {
 
 impl WorkCalendar {
     /// A calendar from explicit holiday and make-up working day lists.
-    pub fn new(holidays: impl IntoIterator<Item = NaiveDate>, makeup_workdays: impl IntoIterator<Item = NaiveDate>) -> Self {
-        WorkCalendar { holidays: holidays.into_iter().collect(), makeup_workdays: makeup_workdays.into_iter().collect() }
+    pub fn new(
+        holidays: impl IntoIterator<Item = NaiveDate>,
+        makeup_workdays: impl IntoIterator<Item = NaiveDate>,
+    ) -> Self {
+        WorkCalendar {
+            holidays: holidays.into_iter().collect(),
+            makeup_workdays: makeup_workdays.into_iter().collect(),
+        }
     }
 
     /// The calendar of a validated config.
     pub fn from_config(config: &LoadedConfig) -> Self {
-        Self::new(config.holidays.iter().copied(), config.makeup_workdays.iter().copied())
+        Self::new(
+            config.holidays.iter().copied(),
+            config.makeup_workdays.iter().copied(),
+        )
     }
 
     /// Whether the hall works on this day.
@@ -39,7 +48,9 @@ impl WorkCalendar {
         let mut day = from;
         let mut left = days;
         while left > 0 {
-            day = day.checked_add_days(Days::new(1)).expect("date within chrono's range");
+            day = day
+                .checked_add_days(Days::new(1))
+                .expect("date within chrono's range");
             if self.is_working_day(day) {
                 left -= 1;
             }
@@ -58,7 +69,10 @@ mod tests {
 
     /// The 2026 Spring Festival: 15-23 February off, Saturdays 14 and 28 February worked.
     fn spring_festival_2026() -> WorkCalendar {
-        WorkCalendar::new((15..=23).map(|day| d(2026, 2, day)), [d(2026, 2, 14), d(2026, 2, 28)])
+        WorkCalendar::new(
+            (15..=23).map(|day| d(2026, 2, day)),
+            [d(2026, 2, 14), d(2026, 2, 28)],
+        )
     }
 
     #[test]

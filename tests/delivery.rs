@@ -53,7 +53,7 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
         .is_some_and(|until| Instant::now() < until);
     if in_outage {
         // Alternate the two ways a server is "down".
-        if getrandom::u64().unwrap() % 2 == 0 {
+        if getrandom::u64().unwrap().is_multiple_of(2) {
             reset();
         }
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -259,10 +259,7 @@ async fn every_fault_is_survived_and_each_submission_arrives_once() {
     // More submissions while the uplink idles are sent at once.
     let more = queue(&rig, 3);
     let took = drained(&rig, Duration::from_secs(5)).await;
-    assert!(
-        took < Duration::from_secs(2),
-        "a new submission waited {took:?}"
-    );
+    assert!(took < Duration::from_secs(2), "a new submission waited {took:?}");
     assert_exactly_once(&rig, &[ids, more].concat());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
@@ -344,12 +341,7 @@ async fn same_key_with_a_different_body_is_a_dead_letter() {
     let ids = queue(&rig, 3);
     // The server already holds the second id with another body (say, a kiosk restored from
     // an old backup). It must answer 422, and the kiosk must keep the row for staff.
-    let row = rig
-        .submitter
-        .outbox()
-        .due(i64::MAX, 0, 3)
-        .unwrap()
-        .remove(1);
+    let row = rig.submitter.outbox().due(i64::MAX, 0, 3).unwrap().remove(1);
     let other = String::from_utf8(row.body.clone())
         .unwrap()
         .replace("\"level\":5", "\"level\":4")
@@ -369,11 +361,7 @@ async fn same_key_with_a_different_body_is_a_dead_letter() {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].id, ids[1]);
     assert_eq!(dead[0].status, 422);
-    assert!(
-        dead[0].reason.contains("different body"),
-        "{}",
-        dead[0].reason
-    );
+    assert!(dead[0].reason.contains("different body"), "{}", dead[0].reason);
     let delivered: HashSet<String> = rig
         .submitter
         .outbox()
@@ -405,10 +393,7 @@ async fn full_disk_refuses_new_submissions_and_keeps_the_queue() {
     };
     assert!(error.is_disk_full(), "{error}");
     assert!(error.to_string().contains("disk is full"), "{error}");
-    assert_eq!(
-        rig.submitter.outbox().stats().unwrap().pending,
-        ids.len() as u64
-    );
+    assert_eq!(rig.submitter.outbox().stats().unwrap().pending, ids.len() as u64);
     let (_status, stop) = start(&rig);
     drained(&rig, Duration::from_secs(20)).await;
     assert_exactly_once(&rig, &ids);

@@ -58,12 +58,7 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let mut out = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
+        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
         reported.extend(queued_ids(&out));
         assert!(
             round < 5 || !reported.is_empty(),
@@ -85,22 +80,14 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let mut out = String::new();
-    last.stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    last.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(status.success(), "{out}");
     assert!(out.contains("done: 0 pending"), "{out}");
     reported.extend(queued_ids(&out));
 
     let stored = intake.stored_ids();
     let stored_set: HashSet<&String> = stored.iter().collect();
-    assert_eq!(
-        stored_set.len(),
-        stored.len(),
-        "a submission was stored twice"
-    );
+    assert_eq!(stored_set.len(), stored.len(), "a submission was stored twice");
     assert_eq!(
         intake.counters.conflicts.load(Ordering::Relaxed),
         0,
@@ -121,12 +108,7 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
     );
     let stats = outbox.stats().unwrap();
     assert_eq!((stats.pending, stats.dead_letters), (0, 0));
-    let delivered: HashSet<String> = outbox
-        .delivered()
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let delivered: HashSet<String> = outbox.delivered().unwrap().into_iter().map(|d| d.id).collect();
     assert_eq!(delivered, stored.iter().cloned().collect::<HashSet<_>>());
     eprintln!(
         "{KILLS} kills: {} submissions stored once each ({} reported before a kill), {} replays",

@@ -29,9 +29,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let args = Args::parse();
     let tokens = match server::Intake::read_tokens(&args.tokens) {
         Ok(t) if !t.is_empty() => t,

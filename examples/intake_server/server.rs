@@ -105,9 +105,7 @@ impl Intake {
     /// Every stored submission id, in arrival order.
     pub fn stored_ids(&self) -> Vec<String> {
         let db = self.db.lock().unwrap();
-        let mut stmt = db
-            .prepare("SELECT id FROM submissions ORDER BY rowid")
-            .unwrap();
+        let mut stmt = db.prepare("SELECT id FROM submissions ORDER BY rowid").unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()
             .map(Result::unwrap)
@@ -115,10 +113,7 @@ impl Intake {
     }
 
     fn authorised(&self, headers: &HeaderMap) -> bool {
-        let Some(given) = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-        else {
+        let Some(given) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
             return false;
         };
         let Some(given) = given.strip_prefix("Bearer ") else {
@@ -126,9 +121,7 @@ impl Intake {
         };
         // Compare digests, so the comparison's time says nothing about the token.
         let given = sha256_hex(given.trim().as_bytes());
-        self.tokens
-            .iter()
-            .any(|t| sha256_hex(t.as_bytes()) == given)
+        self.tokens.iter().any(|t| sha256_hex(t.as_bytes()) == given)
     }
 
     /// Handles `POST /v1/submissions`; returns the status and a JSON answer.
@@ -161,19 +154,14 @@ impl Intake {
                 error_json("Idempotency-Key differs from the body's id"),
             );
         }
-        if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist")
-            || !env.payload.is_object()
-        {
+        if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
             return (
                 StatusCode::BAD_REQUEST,
                 error_json("unknown kind or payload not an object"),
             );
         }
         if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
-            return (
-                StatusCode::BAD_REQUEST,
-                error_json("created_at is not RFC 3339"),
-            );
+            return (StatusCode::BAD_REQUEST, error_json("created_at is not RFC 3339"));
         }
         if let Some(t) = &env.ticket {
             let ok = TicketNumber::parse(&t.number).is_ok()
@@ -208,11 +196,9 @@ impl Intake {
             }
             Ok(_) => {
                 let stored: Vec<u8> = db
-                    .query_row(
-                        "SELECT body FROM submissions WHERE id = ?1",
-                        [&env.id],
-                        |r| r.get(0),
-                    )
+                    .query_row("SELECT body FROM submissions WHERE id = ?1", [&env.id], |r| {
+                        r.get(0)
+                    })
                     .unwrap();
                 if stored == body {
                     self.counters.replayed.fetch_add(1, Ordering::Relaxed);
@@ -362,10 +348,9 @@ pub fn router(intake: Arc<Intake>) -> Router {
             "/v1/submissions",
             post(
                 |State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
-                    let (status, json) =
-                        tokio::task::spawn_blocking(move || s.submit(&headers, &body))
-                            .await
-                            .unwrap();
+                    let (status, json) = tokio::task::spawn_blocking(move || s.submit(&headers, &body))
+                        .await
+                        .unwrap();
                     (status, [(header::CONTENT_TYPE, "application/json")], json)
                 },
             ),
@@ -403,9 +388,7 @@ fn not_found(english: bool) -> Response {
     };
     (
         StatusCode::NOT_FOUND,
-        Html(format!(
-            "<!doctype html><meta charset=\"utf-8\"><p>{text}</p>"
-        )),
+        Html(format!("<!doctype html><meta charset=\"utf-8\"><p>{text}</p>")),
     )
         .into_response()
 }

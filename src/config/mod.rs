@@ -129,7 +129,10 @@ pub struct AudioSection {
 
 impl Default for AudioSection {
     fn default() -> Self {
-        AudioSection { enabled: true, volume: default_volume() }
+        AudioSection {
+            enabled: true,
+            volume: default_volume(),
+        }
     }
 }
 
@@ -379,20 +382,20 @@ impl LoadedConfig {
 
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        file: path.to_path_buf(),
+        source,
+    })?;
     parse(path, &text)
 }
 
 /// Parses and validates config text; `path` is only used in messages and to resolve paths.
 pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
-    let problem_at = |span: Option<std::ops::Range<usize>>, field: String, message: String| {
-        ConfigProblem {
-            file: path.to_path_buf(),
-            line: span.map(|s| locate::line_of(text, s.start)),
-            field,
-            message,
-        }
+    let problem_at = |span: Option<std::ops::Range<usize>>, field: String, message: String| ConfigProblem {
+        file: path.to_path_buf(),
+        line: span.map(|s| locate::line_of(text, s.start)),
+        field,
+        message,
     };
     let config: Config = toml::from_str(text).map_err(|e| {
         let span = e.span();

@@ -32,11 +32,8 @@ pub fn intake(dir: &Path) -> Arc<server::Intake> {
 /// Writes a kiosk config (the example hall) whose server is `addr`, with a 0600 token file
 /// holding `token` and the outbox in `dir/data`. Returns the config file.
 pub fn write_config(dir: &Path, addr: SocketAddr, token: &str) -> PathBuf {
-    let example = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/kiosk-config/example.toml"
-    ))
-    .unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kiosk-config/example.toml")).unwrap();
     let base = format!("http://{addr}");
     let text: String = example
         .lines()

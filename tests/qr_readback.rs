@@ -1,0 +1,37 @@
+//! A phone camera must read the ticket's QR code back as the tracking link: checked with
+//! Debian's zbarimg (installed by scripts/setup-debian.sh) on the rendered pixels.
+
+use std::process::Command;
+
+fn zbarimg(png: &std::path::Path) -> String {
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(png)
+        .output()
+        .expect("zbarimg (Debian package zbar-tools) is installed: run scripts/setup-debian.sh");
+    assert!(
+        out.status.success(),
+        "zbarimg found no code: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim_end().to_string()
+}
+
+#[test]
+fn rendered_qr_reads_back_as_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, link) in [
+        "https://track.example.gov.cn/t/440305-K01-261122-0042X?k=q7Jc2mN0x3Wb9FvK1sTzAg",
+        "http://127.0.0.1:8080/t/1-A-260101-0001Z?k=AAAAAAAAAAAAAAAAAAAAAA",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for scale in [3, 8] {
+            let buffer = hall_kiosk::qr::render(link, scale).unwrap();
+            let path = dir.path().join(format!("qr-{i}-{scale}.png"));
+            hall_kiosk::screenshot::write_png(&buffer, &path).unwrap();
+            assert_eq!(zbarimg(&path), *link);
+        }
+    }
+}
