@@ -14,6 +14,9 @@
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`display`]: finds out whether there is a screen to run on.
+//! - [`panel`]: makes the window fill the touch panel, pointer hidden.
+//! - [`phone`]: mainland mobile numbers: validation and masking (never logged in full).
+//! - [`qr`]: draws a ticket's QR code into an image Slint can show.
 //! - [`ticket`]: ticket numbers (with a check character) and tracking tokens.
 //! - [`protocol`]: the wire format to the central server (`docs/protocol.md`).
 //! - [`submission`]: the one path from a confirmed screen to the outbox: ticket, reply
@@ -21,9 +24,6 @@
 //! - [`outbox`]: the durable on-disk queue (SQLite); nothing in it is lost or dropped.
 //! - [`uplink`]: the tokio task that delivers the outbox to the server, with retries.
 //! - [`operator`]: the `queue` and `simulate` subcommands for hall operators.
-//! - [`panel`]: makes the window fill the touch panel, pointer hidden.
-//! - [`phone`]: mainland mobile numbers: validation and masking (never logged in full).
-//! - [`qr`]: draws a ticket's QR code into an image Slint can show.
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the

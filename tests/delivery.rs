@@ -3,7 +3,7 @@
 //! and a fault-injecting layer in front of it fails, stalls and resets. Time is scaled
 //! (1 s of the protocol's timings = 10 ms) so minutes of outage take about a second.
 
-mod intake;
+mod common;
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::Ordering;
@@ -101,7 +101,7 @@ fn quiet_injected_panics() {
 
 struct Rig {
     _dir: tempfile::TempDir,
-    intake: Arc<intake::server::Intake>,
+    intake: Arc<common::server::Intake>,
     faults: Arc<Faults>,
     submitter: Submitter,
     settings: UplinkSettings,
@@ -110,14 +110,14 @@ struct Rig {
 async fn rig(token: &str, options: OutboxOptions) -> Rig {
     quiet_injected_panics();
     let dir = tempfile::tempdir().unwrap();
-    let intake = intake::intake(dir.path());
+    let intake = common::intake(dir.path());
     let faults = Arc::new(Faults::default());
-    let router = intake::server::router(intake.clone())
+    let router = common::server::router(intake.clone())
         .layer(axum::middleware::from_fn_with_state(faults.clone(), inject));
-    let addr = intake::serve(router).await;
-    let config = intake::load(&intake::write_config(dir.path(), addr, token));
+    let addr = common::serve(router).await;
+    let config = common::load(&common::write_config(dir.path(), addr, token));
     let (outbox, _) = Outbox::open_with(&config.data_dir(), &options).unwrap();
-    let settings = intake::scaled_settings(&config, SCALE);
+    let settings = common::scaled_settings(&config, SCALE);
     Rig {
         submitter: Submitter::new(&config, outbox),
         intake,
@@ -225,7 +225,7 @@ fn assert_exactly_once(rig: &Rig, ids: &[String]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_is_survived_and_each_submission_arrives_once() {
-    let rig = rig(intake::TOKEN, OutboxOptions::default()).await;
+    let rig = rig(common::TOKEN, OutboxOptions::default()).await;
     let http_date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
     rig.faults.script.lock().unwrap().extend([
         Fault::Status(500, None),
@@ -274,7 +274,7 @@ async fn every_fault_is_survived_and_each_submission_arrives_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_minute_outage_loses_nothing() {
-    let rig = rig(intake::TOKEN, OutboxOptions::default()).await;
+    let rig = rig(common::TOKEN, OutboxOptions::default()).await;
     let outage = Duration::from_secs_f64(120.0 * SCALE);
     *rig.faults.outage_until.lock().unwrap() = Some(Instant::now() + outage);
     let (_status, stop) = start(&rig);
@@ -322,7 +322,7 @@ async fn rejected_credentials_pause_without_dead_lettering() {
     );
     // Staff put the right token in place: delivery resumes by itself, the alert clears.
     let token_dir = rig.settings.token_file.parent().unwrap().to_path_buf();
-    intake::write_token(&token_dir, intake::TOKEN);
+    common::write_token(&token_dir, common::TOKEN);
     drained(&rig, Duration::from_secs(5)).await;
     assert_exactly_once(&rig, &ids);
     tokio::time::timeout(
@@ -337,7 +337,7 @@ async fn rejected_credentials_pause_without_dead_lettering() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn same_key_with_a_different_body_is_a_dead_letter() {
-    let rig = rig(intake::TOKEN, OutboxOptions::default()).await;
+    let rig = rig(common::TOKEN, OutboxOptions::default()).await;
     let ids = queue(&rig, 3);
     // The server already holds the second id with another body (say, a kiosk restored from
     // an old backup). It must answer 422, and the kiosk must keep the row for staff.
@@ -350,7 +350,7 @@ async fn same_key_with_a_different_body_is_a_dead_letter() {
     let mut headers = axum::http::HeaderMap::new();
     headers.insert(
         header::AUTHORIZATION,
-        format!("Bearer {}", intake::TOKEN).parse().unwrap(),
+        format!("Bearer {}", common::TOKEN).parse().unwrap(),
     );
     headers.insert("idempotency-key", row.id.parse().unwrap());
     assert_eq!(rig.intake.submit(&headers, &other).0, StatusCode::CREATED);
@@ -377,7 +377,7 @@ async fn same_key_with_a_different_body_is_a_dead_letter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_disk_refuses_new_submissions_and_keeps_the_queue() {
     let rig = rig(
-        intake::TOKEN,
+        common::TOKEN,
         OutboxOptions {
             max_bytes: Some(96 * 1024),
         },
@@ -402,7 +402,7 @@ async fn full_disk_refuses_new_submissions_and_keeps_the_queue() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tracking_page_shows_the_ticket_only_with_its_token() {
-    let rig = rig(intake::TOKEN, OutboxOptions::default()).await;
+    let rig = rig(common::TOKEN, OutboxOptions::default()).await;
     let receipt = rig.submitter.rating(&rating(2)).unwrap();
     let ticket = receipt.ticket.unwrap();
     let (_status, stop) = start(&rig);

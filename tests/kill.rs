@@ -2,7 +2,7 @@
 //! and restarted on the same data directory each time. At the end the server holds every
 //! submission exactly once: nothing committed is lost, nothing is counted twice.
 
-mod intake;
+mod common;
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -45,9 +45,9 @@ fn queued_ids(output: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_fifty_five_times_every_submission_arrives_once() {
     let dir = tempfile::tempdir().unwrap();
-    let intake = intake::intake(dir.path());
-    let addr = intake::serve(intake::server::router(intake.clone())).await;
-    let config = intake::write_config(dir.path(), addr, intake::TOKEN);
+    let intake = common::intake(dir.path());
+    let addr = common::serve(common::server::router(intake.clone())).await;
+    let config = common::write_config(dir.path(), addr, common::TOKEN);
 
     let mut reported = Vec::new();
     for round in 0..KILLS {

@@ -1,7 +1,7 @@
 //! The operator's `hall-kiosk queue ...` commands, run as the real binary against a kiosk
 //! config whose server is the reference intake server on 127.0.0.1.
 
-mod intake;
+mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -30,10 +30,10 @@ fn run(config: &std::path::Path, args: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_export_retry_dead_and_flush() {
     let dir = tempfile::tempdir().unwrap();
-    let server = intake::intake(dir.path());
-    let addr = intake::serve(intake::server::router(server.clone())).await;
-    let config_path = intake::write_config(dir.path(), addr, intake::TOKEN);
-    let config = intake::load(&config_path);
+    let server = common::intake(dir.path());
+    let addr = common::serve(common::server::router(server.clone())).await;
+    let config_path = common::write_config(dir.path(), addr, common::TOKEN);
+    let config = common::load(&config_path);
     let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
     let submitter = Submitter::new(&config, outbox);
     let ids: Vec<String> = (0..3)
