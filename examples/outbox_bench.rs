@@ -100,10 +100,10 @@ fn main() {
         let db = rusqlite::Connection::open(submitter.outbox().path()).unwrap();
         let mut have = submitter.outbox().stats().unwrap().pending;
         let tx = db.unchecked_transaction().unwrap();
-        let templates: Vec<(String, Vec<u8>)> = tx
-            .prepare("SELECT id, body FROM submissions LIMIT 100")
+        let templates: Vec<Vec<u8>> = tx
+            .prepare("SELECT body FROM submissions LIMIT 100")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([], |r| r.get(0))
             .unwrap()
             .map(Result::unwrap)
             .collect();
@@ -112,13 +112,12 @@ fn main() {
             .unwrap();
         let mut i = 0;
         while have < pending_rows {
-            let (old_id, body) = &templates[i % templates.len()];
+            let body = &templates[i % templates.len()];
             let id = uuid::Uuid::now_v7().to_string();
             // Drop the ticket: ticket numbers are unique on the server.
             let mut v: serde_json::Value = serde_json::from_slice(body).unwrap();
             v["id"] = id.clone().into();
             v["ticket"] = serde_json::Value::Null;
-            let _ = old_id;
             insert
                 .execute(rusqlite::params![
                     id,
