@@ -49,6 +49,10 @@ pub struct SimulateArgs {
     /// Submissions per second (default: as fast as the disk commits them).
     #[arg(long)]
     pub rate: Option<f64>,
+    /// Also print each ticket's tracking link (demo only: the link holds the secret token,
+    /// which the kiosk otherwise shows only to the citizen).
+    #[arg(long)]
+    pub show_links: bool,
 }
 
 /// An operator command failed; the message says what to fix.
@@ -175,7 +179,9 @@ fn print_event(event: &DeliveryEvent) {
         DeliveryEvent::CredentialsRejected { id, status } => {
             format!("credentials-rejected {id} {status} (fix the token file; nothing is lost)")
         }
-        DeliveryEvent::DeadLettered { id, status, reason } => format!("dead {id} {status} {reason}"),
+        DeliveryEvent::DeadLettered { id, status, reason } => {
+            format!("dead {id} {status} {reason}")
+        }
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -300,6 +306,9 @@ fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) ->
         {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "queued {} {} {ticket}", receipt.id, receipt.kind);
+            if let (true, Some(t)) = (args.show_links, &receipt.ticket) {
+                let _ = writeln!(out, "link {} {}", t.number, t.link);
+            }
         }
         if let Some(p) = pause {
             std::thread::sleep(p);

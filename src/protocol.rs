@@ -67,6 +67,12 @@ impl fmt::Debug for Personal {
     }
 }
 
+impl From<&crate::phone::MobileNumber> for Personal {
+    fn from(number: &crate::phone::MobileNumber) -> Personal {
+        Personal(number.as_str().to_string())
+    }
+}
+
 /// One submission as sent to `POST /v1/submissions`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubmissionBody<P> {

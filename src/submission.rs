@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 use crate::config::{Complexity, LoadedConfig};
 use crate::outbox::{NewSubmission, Outbox, OutboxError, Rendered};
-use crate::protocol::{AssistPayload, ComplaintPayload, Kind, RatingPayload, SubmissionBody, TicketRef};
+use crate::phone::MobileNumber;
+use crate::protocol::{
+    AssistPayload, ComplaintPayload, Kind, Personal, RatingPayload, SubmissionBody, TicketRef,
+};
 use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::workdays::WorkCalendar;
 
@@ -146,6 +149,7 @@ impl Submitter {
                 "a phone number needs the citizen's consent".into(),
             ));
         }
+        check_phone(payload.phone.as_ref())?;
         let complexity = self.complexity.get(&payload.problem_type).ok_or_else(|| {
             SubmitError::Invalid(format!("unknown problem type {:?}", payload.problem_type))
         })?;
@@ -173,6 +177,7 @@ impl Submitter {
                 payload.level
             )));
         }
+        check_phone(payload.phone.as_ref())?;
         let days = payload.is_bad().then_some(self.simple_days);
         self.submit_at(at, Kind::Rating, payload, days)
     }
@@ -244,6 +249,15 @@ impl Submitter {
     }
 }
 
+/// A phone number in a payload must be a mainland mobile number (the screen checks it as
+/// the citizen types; this catches a screen that did not).
+fn check_phone(phone: Option<&Personal>) -> Result<(), SubmitError> {
+    match phone.map(|p| MobileNumber::parse(&p.0)) {
+        Some(Err(e)) => Err(SubmitError::Invalid(format!("phone: {e}"))),
+        _ => Ok(()),
+    }
+}
+
 fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
@@ -252,7 +266,6 @@ fn now() -> DateTime<FixedOffset> {
 mod tests {
     use super::*;
     use crate::config::Language;
-    use crate::protocol::Personal;
 
     fn config() -> LoadedConfig {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/example.toml");
@@ -358,6 +371,9 @@ mod tests {
             s.complaint(&complaint("no-such-type")),
             Err(SubmitError::Invalid(_))
         ));
+        let mut bad_phone = complaint("overdue");
+        bad_phone.phone = Some(Personal("12345".into()));
+        assert!(matches!(s.complaint(&bad_phone), Err(SubmitError::Invalid(_))));
         assert_eq!(s.outbox().stats().unwrap().pending, 3);
     }
 }

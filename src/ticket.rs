@@ -1,7 +1,7 @@
 //! Ticket numbers and tracking tokens: what a citizen takes home.
 //!
 //! A ticket number is unique across every kiosk of every hall without asking a server:
-//! `{hall_code}-{kiosk_id}-{YYMMDD}-{seq:04}{check}`, e.g. `440305-K01-261122-0042X`.
+//! `{hall_code}-{kiosk_id}-{YYMMDD}-{seq:04}{check}`, e.g. `440305-K01-261122-0042R`.
 //! `seq` is the kiosk's daily sequence (taken inside the outbox's enqueue transaction, so it
 //! never repeats), and `check` is an ISO/IEC 7064 MOD 37,36 check character over the
 //! alphanumeric characters: a citizen who reads the number over the phone with one wrong
@@ -191,7 +191,15 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let t = TicketNumber::new("440305", "K01", day, 42);
         assert!(t.as_str().starts_with("440305-K01-261122-0042"), "{t}");
-        assert_eq!(t.as_str().len(), "440305-K01-261122-0042X".len());
+        assert_eq!(
+            t.as_str(),
+            "440305-K01-261122-0042R",
+            "checked against an independent implementation"
+        );
+        assert_eq!(
+            TicketNumber::new("440305", "K01", NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), 1).as_str(),
+            "440305-K01-261120-0001U"
+        );
         assert_eq!(TicketNumber::parse(t.as_str()).unwrap(), t);
         assert_eq!(
             TicketNumber::parse(&format!("  {}  ", t.as_str().to_lowercase())).unwrap(),
@@ -208,7 +216,7 @@ mod tests {
             "",
             "440305-K01-261122",
             "440305-K01-261122-042",
-            "440305-K01-2611-0042X",
+            "440305-K01-2611-0042R",
             "440305-K01-261322-00421",
         ] {
             assert!(TicketNumber::parse(bad).is_err(), "{bad}");

@@ -376,6 +376,7 @@ impl Uplink {
         let wake = self.outbox.waker();
         let mut next_heartbeat = Instant::now();
         let mut next_purge = Instant::now();
+        let mut paused_until: Option<Instant> = None;
         tracing::info!(server = %self.settings.base_url, "uplink started");
         loop {
             let now = Instant::now();
@@ -393,14 +394,18 @@ impl Uplink {
                 }
                 next_heartbeat = Instant::now() + self.settings.heartbeat_every;
             }
-            let pass = tokio::select! {
-                _ = &mut shutdown => break,
-                pass = self.pass() => pass,
+            // A pause the server asked for (or a backoff) outlasts a heartbeat in between.
+            let pass = match paused_until.filter(|&t| t > Instant::now()) {
+                Some(t) => Pass::Wait(t - Instant::now()),
+                None => tokio::select! {
+                    _ = &mut shutdown => break,
+                    pass = self.pass() => pass,
+                },
             };
             self.publish();
             let until = match pass {
                 Pass::More => continue,
-                Pass::Wait(d) => Instant::now() + d,
+                Pass::Wait(d) => *paused_until.insert(Instant::now() + d),
                 Pass::Idle => match self.outbox.next_due_ms() {
                     Ok(Some(due)) => Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64),
                     Ok(None) => next_heartbeat,
@@ -693,7 +698,9 @@ impl Uplink {
             .send()
             .await;
         match result {
-            Ok(r) if r.status().is_success() => tracing::debug!(pending = stats.pending, "heartbeat sent"),
+            Ok(r) if r.status().is_success() => {
+                tracing::debug!(pending = stats.pending, "heartbeat sent")
+            }
             Ok(r) if classify(r.status()) == ReplyClass::CredentialsRejected => {
                 tracing::error!(
                     status = r.status().as_u16(),
