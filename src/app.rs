@@ -13,10 +13,11 @@ use crate::complaint::ComplaintFlow;
 use crate::config::{Language, LoadedConfig};
 use crate::idle::{IdleActions, IdleGuard};
 use crate::phone_entry::PhoneEntry;
+use crate::rating::RatingFlow;
 use crate::submission::{Submitter, TicketReceipt};
 use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::ticket_view;
-use crate::ui::{AppWindow, CalendarDate, Complaint, Idle, Page, Phone, Shell, Theme, Ticket};
+use crate::ui::{AppWindow, CalendarDate, Complaint, Idle, Page, Phone, Rating, Shell, Theme, Ticket};
 use crate::workdays::WorkCalendar;
 
 /// A screen that can be shown on its own, with sample content (for screenshots and tests).
@@ -44,6 +45,22 @@ pub enum Screen {
     ComplaintCancel,
     /// The ticket after sending.
     Ticket,
+    /// Rating step 1: which window.
+    RatingWindow,
+    /// Rating step 1: who at the window.
+    RatingStaff,
+    /// Rating step 1: which matter (optional).
+    RatingMatter,
+    /// Rating step 2: the five levels.
+    RatingLevel,
+    /// Rating step 3: reasons, for a bad rating (none chosen yet, so the prompt shows).
+    RatingReasons,
+    /// Rating step 4: call-back for a bad rating.
+    RatingContact,
+    /// After a good rating: thanks, back home by itself.
+    RatingThanks,
+    /// After a bad rating: the follow-up ticket.
+    RatingTicket,
 }
 
 /// How the kiosk runs.
@@ -70,6 +87,7 @@ struct Session {
     config: Rc<LoadedConfig>,
     language: Cell<Language>,
     complaint: Rc<ComplaintFlow>,
+    rating: Rc<RatingFlow>,
     submitter: Option<Rc<Submitter>>,
 }
 
@@ -98,7 +116,14 @@ impl KioskApp {
                 window: window.as_weak(),
                 config: config.clone(),
                 language: Cell::new(ui.default_language),
-                complaint: ComplaintFlow::install(&window, config.clone(), submitter.clone(), phone, end),
+                complaint: ComplaintFlow::install(
+                    &window,
+                    config.clone(),
+                    submitter.clone(),
+                    phone.clone(),
+                    end.clone(),
+                ),
+                rating: RatingFlow::install(&window, config.clone(), submitter.clone(), phone, end),
                 submitter,
             }
         });
@@ -128,7 +153,7 @@ impl KioskApp {
         });
         shell.on_elder_changed(|on| tracing::info!(elder = on, "elder mode switched"));
         let s = session.clone();
-        window.global::<Ticket>().on_done(move || s.expire_session());
+        shell.on_finish(move || s.expire_session());
 
         let clock = Timer::default();
         let s = session.clone();
@@ -187,6 +212,21 @@ impl KioskApp {
             },
         ];
         let walk = |n: usize| complaint_steps[..n].iter().for_each(|step| step(&self.window));
+        // The same for a bad rating of window 3.
+        let rating_steps: &[fn(&AppWindow)] = &[
+            |w| w.global::<Rating>().invoke_start(),
+            |w| w.global::<Rating>().invoke_choose_window(2),
+            |w| w.global::<Rating>().invoke_choose_staff(0),
+            |w| w.global::<Rating>().invoke_choose_matter(0),
+            |w| w.global::<Rating>().invoke_choose_level(2),
+            |w| {
+                let r = w.global::<Rating>();
+                r.invoke_toggle_reason(0);
+                r.invoke_toggle_reason(2);
+                r.invoke_next();
+            },
+        ];
+        let rate = |n: usize| rating_steps[..n].iter().for_each(|step| step(&self.window));
         match screen {
             Screen::Home => shell.set_page(Page::Home),
             Screen::Help => shell.set_page(Page::Help),
@@ -206,12 +246,27 @@ impl KioskApp {
                 walk(4);
                 self.window.global::<Complaint>().invoke_ask_cancel();
             }
-            Screen::Ticket => self.show_sample_ticket(),
+            Screen::Ticket => self.show_sample_ticket(false),
+            Screen::RatingTicket => self.show_sample_ticket(true),
+            Screen::RatingWindow => rate(1),
+            Screen::RatingStaff => rate(2),
+            Screen::RatingMatter => rate(3),
+            Screen::RatingLevel => rate(4),
+            Screen::RatingReasons => {
+                rate(5);
+                self.window.global::<Rating>().invoke_next();
+            }
+            Screen::RatingContact => rate(6),
+            Screen::RatingThanks => {
+                // What a good rating ends on (sending needs an outbox; staging has none).
+                self.window.global::<Rating>().set_thanks_seconds_left(8);
+                shell.set_page(Page::Thanks);
+            }
         }
     }
 
     /// A ticket as a citizen would see it, with a made-up number and token.
-    fn show_sample_ticket(&self) {
+    fn show_sample_ticket(&self, follow_up: bool) {
         let config = &self.session.config;
         let k = &config.config.kiosk;
         let today = Local::now().date_naive();
@@ -224,7 +279,7 @@ impl KioskApp {
             token,
             reply_due: WorkCalendar::from_config(config).add_working_days(today, days),
         };
-        ticket_view::show(&self.window, "sample", &receipt, days);
+        ticket_view::show(&self.window, "sample", &receipt, days, follow_up);
     }
 
     /// Shows the window (filling the panel in kiosk mode) and runs the event loop.
@@ -253,6 +308,7 @@ impl Session {
         }
         self.language.set(language);
         self.complaint.set_language(language);
+        self.rating.set_language(language);
         let Some(window) = self.window.upgrade() else {
             return;
         };
@@ -300,6 +356,7 @@ impl Session {
 impl IdleActions for Session {
     fn expire_session(&self) {
         self.complaint.reset();
+        self.rating.reset();
         if let Some(window) = self.window.upgrade() {
             ticket_view::clear(&window);
             window.global::<Shell>().set_page(Page::Home);

@@ -257,7 +257,7 @@ impl ComplaintFlow {
                     _ => self.config.config.deadlines.simple_working_days,
                 };
                 if let (Some(w), Some(ticket)) = (self.window.upgrade(), &receipt.ticket) {
-                    ticket_view::show(&w, &receipt.id.to_string(), ticket, days);
+                    ticket_view::show(&w, &receipt.id.to_string(), ticket, days, false);
                 }
                 // The draft has served its purpose: only the ticket stays on screen.
                 self.reset();
@@ -314,6 +314,7 @@ impl ComplaintFlow {
             title: title.into(),
             hint: hint.into(),
             selected,
+            group: -1,
         };
         g.set_step(d.step);
         g.set_choosing_matter(d.choosing_matter);

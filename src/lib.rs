@@ -12,6 +12,7 @@
 //! - [`app`]: the application: fills the UI from the config, keeps the clock, owns the
 //!   citizen's session and its reset.
 //! - [`complaint`]: the complaint flow: the citizen's draft, step by step, to a ticket.
+//! - [`rating`]: the service-rating flow (好差评): five levels, reasons, follow-up, repeats.
 //! - [`ticket_view`]: the ticket screen: number, QR code, reply date, delivery state.
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`screenshot`]: renders any screen to PNG without a display.
@@ -44,6 +45,7 @@ pub mod phone;
 pub mod phone_entry;
 pub mod protocol;
 pub mod qr;
+pub mod rating;
 pub mod screenshot;
 pub mod submission;
 pub mod ticket;

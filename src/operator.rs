@@ -7,7 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::{self, ConfigError, Language, LoadedConfig};
+use crate::config::{self, ConfigError, Language, LoadedConfig, Polarity};
 use crate::outbox::{DeadSelector, ExportError, Outbox, OutboxError};
 use crate::protocol::{ComplaintPayload, Personal, RatingPayload};
 use crate::submission::{Receipt, SubmitError, Submitter};
@@ -193,11 +193,17 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
     let pick = |n: usize| (i as usize) % n.max(1);
     let matter = c.matters.get(pick(c.matters.len()));
     let with_phone = i.is_multiple_of(3);
+    let problem = &c.problem_types[pick(c.problem_types.len())];
     ComplaintPayload {
-        problem_type: c.problem_types[pick(c.problem_types.len())].id.clone(),
+        problem_type: problem.id.clone(),
         department: matter.map(|m| m.department.clone()),
         matter: matter.map(|m| m.id.clone()),
-        details: vec![format!("sample-detail-{}", i % 4)],
+        details: problem
+            .phrases
+            .iter()
+            .take(i as usize % 3)
+            .map(|p| p.id.clone())
+            .collect(),
         visits: (i % 3 + 1) as u8,
         free_text: i
             .is_multiple_of(2)
@@ -213,23 +219,42 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
     }
 }
 
-/// Sample rating number `i`; every fifth is bad (level 1 or 2).
+/// Sample rating number `i`. Over every 20 ratings the spread is the one halls report
+/// (mostly 非常满意, a few bad ones): ten 5s, five 4s, two 3s, two 2s and one 1. Reasons come
+/// from the hall's own list; every bad rating has at least one, and every other one leaves
+/// a phone number with consent.
 pub fn sample_rating(config: &LoadedConfig, i: u32) -> RatingPayload {
+    const LEVELS: [u8; 20] = [5, 5, 4, 5, 3, 5, 4, 2, 5, 5, 4, 5, 1, 5, 4, 3, 5, 4, 2, 5];
     let c = &config.config;
     let window = c.windows.get(i as usize % c.windows.len().max(1));
+    let level = LEVELS[i as usize % LEVELS.len()];
+    let bad = level <= RatingPayload::BAD_AT_OR_BELOW;
+    let wanted = if level >= 4 {
+        Polarity::Praise
+    } else {
+        Polarity::Criticism
+    };
+    let reasons: Vec<&str> = c
+        .rating_reasons
+        .iter()
+        .filter(|r| r.polarity == wanted)
+        .map(|r| r.id.as_str())
+        .collect();
+    let count = if bad { 1 + i as usize % 2 } else { i as usize % 3 };
+    let tags = (0..count.min(reasons.len()))
+        .map(|k| reasons[(i as usize + k) % reasons.len()].to_string())
+        .collect();
+    let with_phone = bad && i.is_multiple_of(2);
     RatingPayload {
         window: window.map(|w| w.number.clone()).unwrap_or_else(|| "1".into()),
         staff_id: window.and_then(|w| w.staff.first()).map(|s| s.id.clone()),
         matter: None,
-        level: if i % 5 == 4 {
-            1 + (i % 2) as u8
-        } else {
-            5 - (i % 3) as u8
-        },
-        tags: vec![],
+        level,
+        tags,
         probable_repeat: false,
-        phone: None,
-        callback_requested: false,
+        phone: with_phone.then(|| Personal(format!("1390000{:04}", i % 10_000))),
+        callback_requested: with_phone,
+        consent_given: with_phone,
     }
 }
 

@@ -147,6 +147,8 @@ pub struct RatingPayload {
     pub phone: Option<Personal>,
     /// Whether the citizen asked to be called back.
     pub callback_requested: bool,
+    /// Whether the citizen agreed to the personal-data notice (required for a phone).
+    pub consent_given: bool,
 }
 
 impl RatingPayload {
@@ -231,6 +233,7 @@ mod tests {
             probable_repeat: false,
             phone: Some(Personal("13800138000".into())),
             callback_requested: true,
+            consent_given: true,
         };
         let debug = format!("{p:?}");
         assert!(!debug.contains("13800138000"), "{debug}");

@@ -353,6 +353,7 @@ mod tests {
             probable_repeat: false,
             phone: None,
             callback_requested: false,
+            consent_given: false,
         };
         assert!(s.rating(&rating).unwrap().ticket.is_none());
         rating.level = 2;

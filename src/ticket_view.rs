@@ -14,9 +14,17 @@ use crate::ui::{AppWindow, CalendarDate, Page, Shell, Ticket};
 /// Pixels per QR module: a version-5 code (the length of our links) comes out ~370 px.
 const QR_SCALE: u32 = 8;
 
-/// Puts a ticket on screen. `submission_id` lets the screen learn when it is delivered.
-pub fn show(window: &AppWindow, submission_id: &str, ticket: &TicketReceipt, working_days: u32) {
+/// Puts a ticket on screen. `submission_id` lets the screen learn when it is delivered;
+/// `follow_up` marks a bad rating's ticket (otherwise a complaint's).
+pub fn show(
+    window: &AppWindow,
+    submission_id: &str,
+    ticket: &TicketReceipt,
+    working_days: u32,
+    follow_up: bool,
+) {
     let g = window.global::<Ticket>();
+    g.set_follow_up(follow_up);
     g.set_number(ticket.number.as_str().into());
     match qr::render(&ticket.link, QR_SCALE) {
         Ok(pixels) => g.set_qr(Image::from_rgb8(pixels)),

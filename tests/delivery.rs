@@ -137,6 +137,7 @@ fn rating(level: u8) -> RatingPayload {
         probable_repeat: false,
         phone: None,
         callback_requested: false,
+        consent_given: false,
     }
 }
 

@@ -50,6 +50,92 @@ pub struct Config {
     pub matters: Vec<Matter>,
     /// What a citizen can say went wrong.
     pub problem_types: Vec<ProblemType>,
+    /// How ratings (好差评) are taken.
+    #[serde(default)]
+    pub rating: RatingSection,
+    /// Reasons a citizen can give for a rating, by dimension.
+    pub rating_reasons: Vec<RatingReason>,
+}
+
+/// `[rating]`: the service-rating flow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingSection {
+    /// Seconds within which a second rating of the same window from this kiosk is stored
+    /// flagged as a probable repeat (still thanked, never dropped).
+    #[serde(default = "default_repeat_secs")]
+    pub min_interval_secs: u32,
+}
+
+impl Default for RatingSection {
+    fn default() -> Self {
+        RatingSection {
+            min_interval_secs: default_repeat_secs(),
+        }
+    }
+}
+
+fn default_repeat_secs() -> u32 {
+    10
+}
+
+/// What a rating reason is about (the national scheme's evaluation dimensions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dimension {
+    /// How fast and smoothly it went.
+    Efficiency,
+    /// How the citizen was treated.
+    Attitude,
+    /// Whether the service guide was clear and complete.
+    Guide,
+    /// Whether staff knew the rules and got it right.
+    Expertise,
+    /// The hall itself: waiting area, signs, machines.
+    Environment,
+}
+
+impl Dimension {
+    /// Position in the UI's list of dimension names.
+    pub fn index(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Whether a reason praises or criticises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Polarity {
+    /// Offered for 非常满意 and 满意.
+    Praise,
+    /// Offered for 基本满意, 不满意 and 非常不满意 (required for the last two).
+    Criticism,
+}
+
+/// `[[rating_reasons]]`: one reason tag.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingReason {
+    /// Stable id, sent to the server as a tag.
+    pub id: String,
+    /// What it is about.
+    pub dimension: Dimension,
+    /// Praise or criticism.
+    pub polarity: Polarity,
+    /// Simplified Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl RatingReason {
+    /// The reason in the given language.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::ZhCn => &self.zh,
+            Language::En => &self.en,
+        }
+    }
 }
 
 /// `[kiosk]`: identity of this kiosk. Key names are relied on by operators' scripts.

@@ -40,6 +40,7 @@ pub fn validate(config: &Config) -> Checked {
     check_deadlines(config, &mut p);
     let (holidays, makeup_workdays) = check_calendar(config, &mut p);
     check_catalogue(config, &mut p);
+    check_rating(config, &mut p);
     if let Err(e) = argon2::password_hash::PasswordHash::new(&config.staff.pin_hash)
         .map_err(|e| e.to_string())
         .and_then(|h| {
@@ -301,6 +302,38 @@ fn check_unique<'a>(p: &mut Problems, what: &str, items: impl Iterator<Item = (F
         } else {
             seen.insert(id, path);
         }
+    }
+}
+
+fn check_rating(config: &Config, p: &mut Problems) {
+    let base = FieldPath::key("rating").field("min_interval_secs");
+    if config.rating.min_interval_secs > 3600 {
+        p.add(base, "must be at most 3600 seconds");
+    }
+    let reasons = FieldPath::key("rating_reasons");
+    for (i, r) in config.rating_reasons.iter().enumerate() {
+        check_id(p, reasons.at(i).field("id"), &r.id);
+        check_text(p, reasons.at(i).field("zh"), &r.zh, MAX_LABEL_CHARS);
+        check_text(p, reasons.at(i).field("en"), &r.en, MAX_LABEL_CHARS);
+    }
+    check_unique(
+        p,
+        "rating reason id",
+        config
+            .rating_reasons
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (reasons.at(i).field("id"), r.id.as_str())),
+    );
+    if !config
+        .rating_reasons
+        .iter()
+        .any(|r| r.polarity == super::Polarity::Criticism)
+    {
+        p.add(
+            reasons,
+            "list at least one criticism reason: a bad rating cannot be sent without one",
+        );
     }
 }
 
