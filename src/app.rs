@@ -1,19 +1,25 @@
 //! The kiosk application: creates the window, fills the shell from the config, keeps the
-//! clock, and owns the citizen's session (language, elder mode, what was entered) and its
-//! reset. Rust only touches the UI through its globals.
+//! clock, and owns the citizen's session (language, elder mode, the flows' drafts, the
+//! ticket on screen) and its reset. Rust only touches the UI through its globals.
 
 use std::cell::Cell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use chrono::{Datelike, Local, Timelike};
 use slint::{ComponentHandle, Timer, TimerMode};
 
+use crate::complaint::ComplaintFlow;
 use crate::config::{Language, LoadedConfig};
 use crate::idle::{IdleActions, IdleGuard};
-use crate::ui::{AppWindow, CalendarDate, Idle, Page, Shell, Theme};
+use crate::phone_entry::PhoneEntry;
+use crate::submission::{Submitter, TicketReceipt};
+use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
+use crate::ticket_view;
+use crate::ui::{AppWindow, CalendarDate, Complaint, Idle, Page, Phone, Shell, Theme, Ticket};
+use crate::workdays::WorkCalendar;
 
-/// A screen that can be shown on its own (for screenshots and tests).
+/// A screen that can be shown on its own, with sample content (for screenshots and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Screen {
     /// The start screen.
@@ -22,6 +28,31 @@ pub enum Screen {
     Help,
     /// The "still there?" countdown, over the help page.
     Idle,
+    /// Complaint step 1: what went wrong.
+    ComplaintProblem,
+    /// Complaint step 2: which department.
+    ComplaintDepartment,
+    /// Complaint step 2: which matter of the department.
+    ComplaintMatter,
+    /// Complaint step 3: details and visits.
+    ComplaintDetails,
+    /// Complaint step 4: optional phone number.
+    ComplaintContact,
+    /// Complaint step 5: check and send.
+    ComplaintSummary,
+    /// Complaint: the "stop and clear?" question.
+    ComplaintCancel,
+    /// The ticket after sending.
+    Ticket,
+}
+
+/// How the kiosk runs.
+#[derive(Default)]
+pub struct AppOptions {
+    /// Full screen on a touch panel: no window frame, no mouse pointer.
+    pub kiosk_mode: bool,
+    /// Where confirmed submissions go. Without one (screenshots), sending fails politely.
+    pub submitter: Option<Submitter>,
 }
 
 /// The running kiosk UI.
@@ -30,6 +61,7 @@ pub struct KioskApp {
     session: Rc<Session>,
     idle: Rc<IdleGuard>,
     _clock: Timer,
+    _delivery_check: Timer,
 }
 
 /// The citizen's session: everything that must be reset when they leave.
@@ -37,12 +69,13 @@ struct Session {
     window: slint::Weak<AppWindow>,
     config: Rc<LoadedConfig>,
     language: Cell<Language>,
+    complaint: Rc<ComplaintFlow>,
+    submitter: Option<Rc<Submitter>>,
 }
 
 impl KioskApp {
-    /// Builds the UI for a validated config. `kiosk_mode` means full screen on a touch
-    /// panel: no window frame, no mouse pointer.
-    pub fn new(config: LoadedConfig, kiosk_mode: bool) -> Result<Self, slint::PlatformError> {
+    /// Builds the UI for a validated config.
+    pub fn new(config: LoadedConfig, options: AppOptions) -> Result<Self, slint::PlatformError> {
         let window = AppWindow::new()?;
         let config = Rc::new(config);
         let ui = &config.config.ui;
@@ -50,12 +83,24 @@ impl KioskApp {
         let shell = window.global::<Shell>();
         shell.set_help_window(ui.help_window.clone().into());
         shell.set_language_switch_visible(ui.languages.len() > 1);
-        shell.set_kiosk_mode(kiosk_mode);
+        shell.set_kiosk_mode(options.kiosk_mode);
 
-        let session = Rc::new(Session {
-            window: window.as_weak(),
-            config: config.clone(),
-            language: Cell::new(ui.default_language),
+        let submitter = options.submitter.map(Rc::new);
+        let phone = PhoneEntry::install(&window);
+        let session = Rc::new_cyclic(|me: &Weak<Session>| {
+            let me = me.clone();
+            let end: Rc<dyn Fn()> = Rc::new(move || {
+                if let Some(s) = me.upgrade() {
+                    s.expire_session();
+                }
+            });
+            Session {
+                window: window.as_weak(),
+                config: config.clone(),
+                language: Cell::new(ui.default_language),
+                complaint: ComplaintFlow::install(&window, config.clone(), submitter.clone(), phone, end),
+                submitter,
+            }
         });
         session.restore_defaults();
 
@@ -82,11 +127,18 @@ impl KioskApp {
             }
         });
         shell.on_elder_changed(|on| tracing::info!(elder = on, "elder mode switched"));
+        let s = session.clone();
+        window.global::<Ticket>().on_done(move || s.expire_session());
 
         let clock = Timer::default();
         let s = session.clone();
         clock.start(TimerMode::Repeated, Duration::from_secs(1), move || {
             s.update_clock()
+        });
+        let delivery_check = Timer::default();
+        let s = session.clone();
+        delivery_check.start(TimerMode::Repeated, Duration::from_secs(2), move || {
+            s.check_delivery()
         });
 
         Ok(KioskApp {
@@ -94,6 +146,7 @@ impl KioskApp {
             session,
             idle,
             _clock: clock,
+            _delivery_check: delivery_check,
         })
     }
 
@@ -102,11 +155,38 @@ impl KioskApp {
         &self.window
     }
 
-    /// Puts the UI into the state of one screen, with sample content where needed.
+    /// Puts the UI into the state of one screen, with sample content where needed, by
+    /// tapping through the flow the way a citizen would.
     pub fn stage(&self, screen: Screen, language: Language, elder: bool) {
         self.session.apply_language(language);
         self.window.global::<Theme>().set_elder(elder);
         let shell = self.window.global::<Shell>();
+        // Each entry is one screen further into the complaint flow.
+        let complaint_steps: &[fn(&AppWindow)] = &[
+            |w| w.global::<Complaint>().invoke_start(),
+            |w| w.global::<Complaint>().invoke_choose_problem(6),
+            |w| w.global::<Complaint>().invoke_choose_department(1),
+            |w| {
+                let c = w.global::<Complaint>();
+                c.invoke_choose_matter(0);
+                c.invoke_toggle_phrase(0);
+                c.invoke_toggle_phrase(1);
+                c.invoke_choose_visits(3);
+            },
+            |w| {
+                w.global::<Complaint>().invoke_next();
+                let p = w.global::<Phone>();
+                "13812345678"
+                    .chars()
+                    .for_each(|d| p.invoke_press_digit(d.to_string().into()));
+                p.invoke_toggle_callback();
+            },
+            |w| {
+                w.global::<Phone>().invoke_toggle_consent();
+                w.global::<Complaint>().invoke_next();
+            },
+        ];
+        let walk = |n: usize| complaint_steps[..n].iter().for_each(|step| step(&self.window));
         match screen {
             Screen::Home => shell.set_page(Page::Home),
             Screen::Help => shell.set_page(Page::Help),
@@ -116,10 +196,38 @@ impl KioskApp {
                 idle.set_seconds_left(self.session.config.config.ui.idle_countdown_secs as i32);
                 idle.set_countdown_visible(true);
             }
+            Screen::ComplaintProblem => walk(1),
+            Screen::ComplaintDepartment => walk(2),
+            Screen::ComplaintMatter => walk(3),
+            Screen::ComplaintDetails => walk(4),
+            Screen::ComplaintContact => walk(5),
+            Screen::ComplaintSummary => walk(6),
+            Screen::ComplaintCancel => {
+                walk(4);
+                self.window.global::<Complaint>().invoke_ask_cancel();
+            }
+            Screen::Ticket => self.show_sample_ticket(),
         }
     }
 
-    /// Shows the window (full screen in kiosk mode) and runs the event loop until closed.
+    /// A ticket as a citizen would see it, with a made-up number and token.
+    fn show_sample_ticket(&self) {
+        let config = &self.session.config;
+        let k = &config.config.kiosk;
+        let today = Local::now().date_naive();
+        let number = TicketNumber::new(&k.hall_code, &k.id, today, 42);
+        let token = TrackingToken::from_link("q7Jc2mN0x3Wb9FvK1sTzAg");
+        let days = config.config.deadlines.simple_working_days;
+        let receipt = TicketReceipt {
+            link: tracking_link(&config.config.tracking.base_url, &number, &token),
+            number,
+            token,
+            reply_due: WorkCalendar::from_config(config).add_working_days(today, days),
+        };
+        ticket_view::show(&self.window, "sample", &receipt, days);
+    }
+
+    /// Shows the window (filling the panel in kiosk mode) and runs the event loop.
     pub fn run(&self) -> Result<(), slint::PlatformError> {
         self.window.show()?;
         let _filler = self
@@ -144,6 +252,7 @@ impl Session {
             tracing::warn!(error = %e, "could not switch the translation");
         }
         self.language.set(language);
+        self.complaint.set_language(language);
         let Some(window) = self.window.upgrade() else {
             return;
         };
@@ -167,11 +276,32 @@ impl Session {
             weekday: now.weekday().num_days_from_monday() as i32,
         });
     }
+
+    /// While a ticket is on screen, asks the outbox whether the server has confirmed it.
+    fn check_delivery(&self) {
+        let (Some(window), Some(submitter)) = (self.window.upgrade(), &self.submitter) else {
+            return;
+        };
+        if window.global::<Shell>().get_page() != Page::Ticket {
+            return;
+        }
+        let ticket = window.global::<Ticket>();
+        let id = ticket.get_submission_id();
+        if ticket.get_delivered() || id.is_empty() {
+            return;
+        }
+        match submitter.outbox().is_delivered(&id) {
+            Ok(delivered) => ticket.set_delivered(delivered),
+            Err(e) => tracing::warn!(error = %e, "cannot read the delivery state"),
+        }
+    }
 }
 
 impl IdleActions for Session {
     fn expire_session(&self) {
+        self.complaint.reset();
         if let Some(window) = self.window.upgrade() {
+            ticket_view::clear(&window);
             window.global::<Shell>().set_page(Page::Home);
         }
         self.restore_defaults();

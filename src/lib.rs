@@ -11,11 +11,14 @@
 //!   globals (`Theme`, `Shell`, `Idle`, ...).
 //! - [`app`]: the application: fills the UI from the config, keeps the clock, owns the
 //!   citizen's session and its reset.
+//! - [`complaint`]: the complaint flow: the citizen's draft, step by step, to a ticket.
+//! - [`ticket_view`]: the ticket screen: number, QR code, reply date, delivery state.
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`display`]: finds out whether there is a screen to run on.
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.
 //! - [`phone`]: mainland mobile numbers: validation and masking (never logged in full).
+//! - [`phone_entry`]: the phone-number entry shared by the flows (digits, consent, mask).
 //! - [`qr`]: draws a ticket's QR code into an image Slint can show.
 //! - [`ticket`]: ticket numbers (with a check character) and tracking tokens.
 //! - [`protocol`]: the wire format to the central server (`docs/protocol.md`).
@@ -30,6 +33,7 @@
 //! tests drive the same code.
 
 pub mod app;
+pub mod complaint;
 pub mod config;
 pub mod display;
 pub mod idle;
@@ -37,11 +41,13 @@ pub mod operator;
 pub mod outbox;
 pub mod panel;
 pub mod phone;
+pub mod phone_entry;
 pub mod protocol;
 pub mod qr;
 pub mod screenshot;
 pub mod submission;
 pub mod ticket;
+pub mod ticket_view;
 pub mod ui;
 pub mod uplink;
 pub mod workdays;

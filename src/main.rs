@@ -5,9 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hall_kiosk::app::{KioskApp, Screen};
+use hall_kiosk::app::{AppOptions, KioskApp, Screen};
 use hall_kiosk::config::{self, Language};
+use hall_kiosk::outbox::Outbox;
 use hall_kiosk::screenshot::{self, ScreenshotRequest};
+use hall_kiosk::submission::Submitter;
+use hall_kiosk::uplink::{self, UplinkSettings};
 
 const DEFAULT_CONFIG: &str = "/etc/hall-kiosk/kiosk.toml";
 
@@ -181,9 +184,27 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
             .select()
             .context("cannot start the window system backend")?;
     }
-    let app = KioskApp::new(config, !windowed).context("cannot create the kiosk window")?;
+    // Delivery first: a kiosk that cannot queue or deliver must not take citizens' reports.
+    let (outbox, report) = Outbox::open(&config.data_dir()).context("cannot open the outbox")?;
+    if let Some(aside) = &report.moved_aside {
+        tracing::error!(
+            moved_to = %aside.display(),
+            reason = report.reason.as_deref().unwrap_or(""),
+            "the outbox database was unreadable and was moved aside; a fresh one was started. \
+             What it held was not delivered: hand the old file to support"
+        );
+    }
+    let settings = UplinkSettings::from_config(&config).context("cannot set up delivery to the server")?;
+    let uplink = uplink::spawn(&outbox, settings).context("cannot start delivery to the server")?;
+    let submitter = Submitter::new(&config, outbox);
+    let options = AppOptions {
+        kiosk_mode: !windowed,
+        submitter: Some(submitter),
+    };
+    let app = KioskApp::new(config, options).context("cannot create the kiosk window")?;
     tracing::info!(windowed, "kiosk started");
     app.run().context("the kiosk window failed")?;
+    uplink.shutdown();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -666,6 +666,18 @@ impl Outbox {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// Whether the server has confirmed this submission (the ticket screen asks, to tell the
+    /// citizen their report has arrived). One indexed read; it never waits for the uplink.
+    pub fn is_delivered(&self, id: &str) -> Result<bool, OutboxError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM delivered WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(|e| self.err(e))
+    }
+
     /// The delivered records still kept, in delivery order.
     pub fn delivered(&self) -> Result<Vec<DeliveredRecord>, OutboxError> {
         let conn = self.lock();

@@ -8,7 +8,7 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter};
 use slint::{PhysicalSize, Rgb8Pixel, SharedPixelBuffer};
 
-use crate::app::{KioskApp, Screen};
+use crate::app::{AppOptions, KioskApp, Screen};
 use crate::config::{Language, LoadedConfig};
 
 /// What to render.
@@ -63,7 +63,8 @@ pub fn render(
     }))
     .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     window.set_size(PhysicalSize::new(width, height));
-    let app = KioskApp::new(config, false).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    let app =
+        KioskApp::new(config, AppOptions::default()).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     app.stage(request.screen, request.language, request.elder);
     slint::ComponentHandle::show(app.window()).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     slint::platform::update_timers_and_animations();

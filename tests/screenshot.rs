@@ -61,3 +61,28 @@ fn elder_mode_and_languages_render_differently() {
     assert_ne!(zh, en);
     assert!(ink(&elder) > ink(&zh), "elder mode draws bigger, bolder text");
 }
+
+#[test]
+fn ticket_screenshot_qr_reads_back_as_the_tracking_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ticket.png");
+    render(&["--screen", "ticket", "--lang", "zh"], &out);
+    let read = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&out)
+        .output()
+        .expect("zbarimg (zbar-tools) is installed by scripts/setup-debian.sh");
+    assert!(read.status.success(), "no QR code found in the ticket screen");
+    let link = String::from_utf8(read.stdout).unwrap();
+    let link = link.trim_end();
+    assert!(
+        link.starts_with("https://track.example.gov.cn/t/440305-K01-"),
+        "{link}"
+    );
+    let number = link["https://track.example.gov.cn/t/".len()..]
+        .split('?')
+        .next()
+        .unwrap();
+    hall_kiosk::ticket::TicketNumber::parse(number).expect("valid ticket number in the link");
+    assert!(link.contains("?k="));
+}

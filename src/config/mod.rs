@@ -300,6 +300,31 @@ pub struct ProblemType {
     pub hint: LocalizedText,
     /// Which reply deadline applies.
     pub complexity: Complexity,
+    /// Quick-pick phrases that fit this problem (several may be tapped on the details step).
+    #[serde(default)]
+    pub phrases: Vec<Phrase>,
+}
+
+/// A ready-made sentence a citizen can tap instead of typing ("came 3 times").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phrase {
+    /// Stable id, sent to the server (the hall reads the phrase in its own catalogue).
+    pub id: String,
+    /// Simplified Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl Phrase {
+    /// The phrase in the given language.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::ZhCn => &self.zh,
+            Language::En => &self.en,
+        }
+    }
 }
 
 /// A configuration that could not be used, with every problem found.

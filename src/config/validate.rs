@@ -391,6 +391,20 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
         check_id(p, types.at(i).field("id"), &t.id);
         check_localized(p, types.at(i).field("title"), &t.title, MAX_LABEL_CHARS);
         check_localized(p, types.at(i).field("hint"), &t.hint, MAX_HINT_CHARS);
+        let phrases = types.at(i).field("phrases");
+        for (j, phrase) in t.phrases.iter().enumerate() {
+            check_id(p, phrases.at(j).field("id"), &phrase.id);
+            check_text(p, phrases.at(j).field("zh"), &phrase.zh, MAX_HINT_CHARS);
+            check_text(p, phrases.at(j).field("en"), &phrase.en, MAX_HINT_CHARS);
+        }
+        check_unique(
+            p,
+            "phrase id",
+            t.phrases
+                .iter()
+                .enumerate()
+                .map(|(j, ph)| (phrases.at(j).field("id"), ph.id.as_str())),
+        );
     }
     check_unique(
         p,

@@ -97,7 +97,7 @@ pub fn example_config() -> LoadedConfig {
 /// Each test thread gets its own backend.
 pub fn kiosk_with(config: LoadedConfig) -> KioskApp {
     i_slint_backend_testing::init_no_event_loop();
-    let app = KioskApp::new(config, false).expect("kiosk UI builds");
+    let app = KioskApp::new(config, hall_kiosk::app::AppOptions::default()).expect("kiosk UI builds");
     app.window()
         .window()
         .set_size(slint::LogicalSize::new(1080.0, 1920.0));
@@ -169,4 +169,45 @@ pub fn wait_secs(secs: u64) {
     for _ in 0..secs {
         i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
     }
+}
+
+/// A kiosk on the testing backend whose submissions go to `submitter`.
+pub fn kiosk_with_submitter(config: LoadedConfig, submitter: hall_kiosk::submission::Submitter) -> KioskApp {
+    i_slint_backend_testing::init_no_event_loop();
+    let options = hall_kiosk::app::AppOptions {
+        kiosk_mode: false,
+        submitter: Some(submitter),
+    };
+    let app = KioskApp::new(config, options).expect("kiosk UI builds");
+    app.window()
+        .window()
+        .set_size(slint::LogicalSize::new(1080.0, 1920.0));
+    app.window().show().expect("window shows");
+    app
+}
+
+/// Every text shown on screen right now (labels of texts and controls, and values).
+pub fn all_visible_text(app: &KioskApp) -> Vec<String> {
+    ElementQuery::from_root(app.window())
+        .find_all()
+        .iter()
+        .flat_map(|e| [e.accessible_label(), e.accessible_value()])
+        .flatten()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Reads a QR code image back with zbarimg (Debian's zbar-tools).
+pub fn read_qr(image: &slint::Image, dir: &Path) -> String {
+    let pixels = image.to_rgb8().expect("the QR code is an RGB image");
+    let path = dir.join("qr.png");
+    hall_kiosk::screenshot::write_png(&pixels, &path).unwrap();
+    let out = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&path)
+        .output()
+        .expect("zbarimg (zbar-tools) is installed by scripts/setup-debian.sh");
+    assert!(out.status.success(), "no QR code found");
+    String::from_utf8(out.stdout).unwrap().trim_end().to_string()
 }

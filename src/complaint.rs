@@ -1,0 +1,374 @@
+//! The complaint flow (反映"办不成事"): Rust owns the citizen's draft, the `Complaint`
+//! global shows it. Each tap arrives as a callback; this module checks it, moves the draft
+//! on, and republishes what the screen shows. Sending hands the draft to the one
+//! submission path ([`crate::submission::Submitter`]) and shows the ticket.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use crate::config::{Complexity, Language, LoadedConfig};
+use crate::phone_entry::PhoneEntry;
+use crate::protocol::{ComplaintPayload, Personal};
+use crate::submission::Submitter;
+use crate::ticket_view;
+use crate::ui::{AppWindow, Choice, Complaint, Page, Shell};
+
+/// What the citizen has entered so far. Dropped whole when the session ends.
+#[derive(Debug, Default)]
+struct Draft {
+    /// 1 to 5.
+    step: i32,
+    /// Index into `problem_types`.
+    problem: Option<usize>,
+    /// Index into `departments`; `None` after "I don't know".
+    department: Option<usize>,
+    /// Step 2 shows the matters of the chosen department.
+    choosing_matter: bool,
+    /// Indices into `matters` of the chosen department, common ones first.
+    matter_list: Vec<usize>,
+    /// Index into `matters`; `None` when not known or not listed.
+    matter: Option<usize>,
+    /// Indices into the chosen problem type's phrases.
+    phrases: BTreeSet<usize>,
+    /// 0 not chosen, 1, 2, 3 (three or more).
+    visits: u8,
+    cancel_asked: bool,
+    send_failed: bool,
+}
+
+/// The complaint flow controller.
+pub struct ComplaintFlow {
+    window: slint::Weak<AppWindow>,
+    config: Rc<LoadedConfig>,
+    submitter: Option<Rc<Submitter>>,
+    /// The optional phone number (shared with the rating flow).
+    phone: Rc<PhoneEntry>,
+    draft: RefCell<Draft>,
+    language: std::cell::Cell<Language>,
+    /// Ends the citizen's session (after Cancel).
+    end_session: Rc<dyn Fn()>,
+}
+
+impl ComplaintFlow {
+    /// Wires the `Complaint` global's callbacks to a new flow controller.
+    pub fn install(
+        window: &AppWindow,
+        config: Rc<LoadedConfig>,
+        submitter: Option<Rc<Submitter>>,
+        phone: Rc<PhoneEntry>,
+        end_session: Rc<dyn Fn()>,
+    ) -> Rc<ComplaintFlow> {
+        let flow = Rc::new(ComplaintFlow {
+            window: window.as_weak(),
+            language: std::cell::Cell::new(config.config.ui.default_language),
+            config,
+            submitter,
+            phone,
+            draft: RefCell::new(Draft {
+                step: 1,
+                ..Draft::default()
+            }),
+            end_session,
+        });
+        let g = window.global::<Complaint>();
+        let on = |f: fn(&ComplaintFlow)| {
+            let weak = Rc::downgrade(&flow);
+            move || {
+                if let Some(flow) = weak.upgrade() {
+                    f(&flow);
+                }
+            }
+        };
+        let on_index = |f: fn(&ComplaintFlow, i32)| {
+            let weak = Rc::downgrade(&flow);
+            move |i: i32| {
+                if let Some(flow) = weak.upgrade() {
+                    f(&flow, i);
+                }
+            }
+        };
+        g.on_start(on(ComplaintFlow::start));
+        g.on_choose_problem(on_index(ComplaintFlow::choose_problem));
+        g.on_choose_department(on_index(ComplaintFlow::choose_department));
+        g.on_choose_matter(on_index(ComplaintFlow::choose_matter));
+        g.on_toggle_phrase(on_index(ComplaintFlow::toggle_phrase));
+        g.on_choose_visits(on_index(ComplaintFlow::choose_visits));
+        g.on_next(on(ComplaintFlow::next));
+        g.on_back(on(ComplaintFlow::back));
+        g.on_ask_cancel(on(|f| f.update(|d| d.cancel_asked = true)));
+        g.on_cancel_dismissed(on(|f| f.update(|d| d.cancel_asked = false)));
+        g.on_cancel_confirmed(on(|f| (f.end_session)()));
+        g.on_send(on(ComplaintFlow::send));
+        flow.publish();
+        flow
+    }
+
+    /// Shows the lists in another language (the draft is kept).
+    pub fn set_language(&self, language: Language) {
+        self.language.set(language);
+        self.publish();
+    }
+
+    /// Forgets everything the citizen entered.
+    pub fn reset(&self) {
+        *self.draft.borrow_mut() = Draft {
+            step: 1,
+            ..Draft::default()
+        };
+        self.phone.reset();
+        self.publish();
+    }
+
+    fn start(&self) {
+        self.reset();
+        if let Some(w) = self.window.upgrade() {
+            w.global::<Shell>().set_page(Page::Complaint);
+        }
+    }
+
+    fn update(&self, change: impl FnOnce(&mut Draft)) {
+        change(&mut self.draft.borrow_mut());
+        self.publish();
+    }
+
+    fn choose_problem(&self, index: i32) {
+        let Some(i) = valid_index(index, self.config.config.problem_types.len()) else {
+            return;
+        };
+        self.update(|d| {
+            if d.problem != Some(i) {
+                d.phrases.clear();
+            }
+            d.problem = Some(i);
+            d.step = 2;
+            d.choosing_matter = false;
+        });
+    }
+
+    fn choose_department(&self, index: i32) {
+        let c = &self.config.config;
+        match valid_index(index, c.departments.len()) {
+            None => self.update(|d| {
+                d.department = None;
+                d.matter = None;
+                d.step = 3;
+            }),
+            Some(i) => {
+                let id = &c.departments[i].id;
+                let mut list: Vec<usize> = (0..c.matters.len())
+                    .filter(|&m| &c.matters[m].department == id)
+                    .collect();
+                // Most common first; otherwise the catalogue's order.
+                list.sort_by_key(|&m| !c.matters[m].common);
+                self.update(|d| {
+                    if d.department != Some(i) {
+                        d.matter = None;
+                    }
+                    d.department = Some(i);
+                    d.matter_list = list;
+                    d.choosing_matter = true;
+                });
+            }
+        }
+    }
+
+    fn choose_matter(&self, index: i32) {
+        self.update(|d| {
+            d.matter = valid_index(index, d.matter_list.len()).map(|i| d.matter_list[i]);
+            d.step = 3;
+        });
+    }
+
+    fn toggle_phrase(&self, index: i32) {
+        let count = self.problem_type().map_or(0, |p| p.phrases.len());
+        let Some(i) = valid_index(index, count) else {
+            return;
+        };
+        self.update(|d| {
+            if !d.phrases.remove(&i) {
+                d.phrases.insert(i);
+            }
+        });
+    }
+
+    fn choose_visits(&self, visits: i32) {
+        if (1..=3).contains(&visits) {
+            self.update(|d| d.visits = visits as u8);
+        }
+    }
+
+    fn next(&self) {
+        self.update(|d| match d.step {
+            3 if d.visits == 0 => {}
+            3 => d.step = 4,
+            4 if self.phone.accept() => d.step = 5,
+            _ => {}
+        });
+    }
+
+    fn back(&self) {
+        let leave = {
+            let mut d = self.draft.borrow_mut();
+            d.send_failed = false;
+            match d.step {
+                1 => true,
+                2 if d.choosing_matter => {
+                    d.choosing_matter = false;
+                    false
+                }
+                3 if d.department.is_some() => {
+                    d.step = 2;
+                    d.choosing_matter = true;
+                    false
+                }
+                n => {
+                    d.step = n - 1;
+                    d.choosing_matter = false;
+                    false
+                }
+            }
+        };
+        if leave {
+            // Back from the first step: nothing entered yet worth asking about.
+            (self.end_session)();
+        } else {
+            self.publish();
+        }
+    }
+
+    fn send(&self) {
+        let payload = match self.payload() {
+            Some(p) => p,
+            None => return,
+        };
+        let Some(submitter) = &self.submitter else {
+            tracing::error!("no outbox: complaint cannot be queued");
+            self.update(|d| d.send_failed = true);
+            return;
+        };
+        match submitter.complaint(&payload) {
+            Ok(receipt) => {
+                tracing::info!(id = %receipt.id, "complaint queued");
+                let days = match self.problem_type().map(|p| p.complexity) {
+                    Some(Complexity::Complex) => self.config.config.deadlines.complex_working_days,
+                    _ => self.config.config.deadlines.simple_working_days,
+                };
+                if let (Some(w), Some(ticket)) = (self.window.upgrade(), &receipt.ticket) {
+                    ticket_view::show(&w, &receipt.id.to_string(), ticket, days);
+                }
+                // The draft has served its purpose: only the ticket stays on screen.
+                self.reset();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, disk_full = e.is_disk_full(), "complaint not queued; citizen sent to the staffed window");
+                self.update(|d| d.send_failed = true);
+            }
+        }
+    }
+
+    /// The submission payload, once the draft is complete.
+    fn payload(&self) -> Option<ComplaintPayload> {
+        let c = &self.config.config;
+        let d = self.draft.borrow();
+        let problem = &c.problem_types[d.problem?];
+        let contact = self.phone.contact();
+        if d.visits == 0 {
+            return None;
+        }
+        Some(ComplaintPayload {
+            problem_type: problem.id.clone(),
+            department: d
+                .department
+                .map(|i| c.departments[i].id.clone())
+                .or_else(|| d.matter.map(|m| c.matters[m].department.clone())),
+            matter: d.matter.map(|m| c.matters[m].id.clone()),
+            details: d.phrases.iter().map(|&i| problem.phrases[i].id.clone()).collect(),
+            visits: d.visits,
+            free_text: None,
+            phone: contact.as_ref().map(|c| Personal(c.number.as_str().to_string())),
+            callback_requested: contact.as_ref().is_some_and(|c| c.callback),
+            consent_given: contact.as_ref().is_some_and(|c| c.consent),
+            language: self.language.get(),
+        })
+    }
+
+    fn problem_type(&self) -> Option<&crate::config::ProblemType> {
+        self.draft
+            .borrow()
+            .problem
+            .map(|i| &self.config.config.problem_types[i])
+    }
+
+    /// Pushes the draft to the `Complaint` global.
+    fn publish(&self) {
+        let Some(w) = self.window.upgrade() else { return };
+        let g = w.global::<Complaint>();
+        let c = &self.config.config;
+        let lang = self.language.get();
+        let d = self.draft.borrow();
+        let choice = |id: &str, title: &str, hint: &str, selected: bool| Choice {
+            id: id.into(),
+            title: title.into(),
+            hint: hint.into(),
+            selected,
+        };
+        g.set_step(d.step);
+        g.set_choosing_matter(d.choosing_matter);
+        g.set_problem_types(model(c.problem_types.iter().enumerate().map(|(i, p)| {
+            choice(&p.id, p.title.get(lang), p.hint.get(lang), d.problem == Some(i))
+        })));
+        g.set_departments(model(c.departments.iter().enumerate().map(|(i, dep)| {
+            choice(&dep.id, dep.name.get(lang), "", d.department == Some(i))
+        })));
+        g.set_matters(model(d.matter_list.iter().map(|&m| {
+            let matter = &c.matters[m];
+            choice(&matter.id, matter.name.get(lang), "", d.matter == Some(m))
+        })));
+        let phrases = d
+            .problem
+            .map(|p| &c.problem_types[p].phrases[..])
+            .unwrap_or_default();
+        g.set_phrases(model(
+            phrases
+                .iter()
+                .enumerate()
+                .map(|(i, ph)| choice(&ph.id, ph.get(lang), "", d.phrases.contains(&i))),
+        ));
+        g.set_visits(d.visits.into());
+        g.set_cancel_asked(d.cancel_asked);
+        g.set_send_failed(d.send_failed);
+
+        g.set_summary_problem(
+            d.problem
+                .map(|p| c.problem_types[p].title.get(lang))
+                .unwrap_or_default()
+                .into(),
+        );
+        let matter = match (d.matter, d.department) {
+            (Some(m), _) => {
+                let dep = c.departments.iter().find(|x| x.id == c.matters[m].department);
+                match dep {
+                    Some(dep) => format!("{} · {}", c.matters[m].name.get(lang), dep.name.get(lang)),
+                    None => c.matters[m].name.get(lang).to_string(),
+                }
+            }
+            (None, Some(dep)) => c.departments[dep].name.get(lang).to_string(),
+            (None, None) => String::new(),
+        };
+        g.set_summary_matter(matter.into());
+        let separator = if lang == Language::ZhCn { "；" } else { "; " };
+        let details: Vec<&str> = d.phrases.iter().map(|&i| phrases[i].get(lang)).collect();
+        g.set_summary_details(details.join(separator).into());
+    }
+}
+
+fn valid_index(index: i32, len: usize) -> Option<usize> {
+    usize::try_from(index).ok().filter(|&i| i < len)
+}
+
+fn model(items: impl Iterator<Item = Choice>) -> ModelRc<Choice> {
+    ModelRc::new(VecModel::from(items.collect::<Vec<_>>()))
+}
