@@ -194,6 +194,17 @@ async fn drained(rig: &Rig, limit: Duration) -> Duration {
     started.elapsed()
 }
 
+/// The ids the kiosk has recorded as delivered.
+fn delivered_ids(rig: &Rig) -> HashSet<String> {
+    rig.submitter
+        .outbox()
+        .delivered()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect()
+}
+
 /// Every queued id is stored on the server exactly once, nothing else is, nothing conflicted.
 fn assert_exactly_once(rig: &Rig, ids: &[String]) {
     let stored = rig.intake.stored_ids();
@@ -209,14 +220,7 @@ fn assert_exactly_once(rig: &Rig, ids: &[String]) {
         ids.len() as u64
     );
     assert_eq!(rig.intake.counters.conflicts.load(Ordering::Relaxed), 0);
-    let kept: HashSet<String> = rig
-        .submitter
-        .outbox()
-        .delivered()
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let kept = delivered_ids(rig);
     assert_eq!(
         kept,
         ids.iter().cloned().collect::<HashSet<_>>(),
@@ -363,14 +367,7 @@ async fn same_key_with_a_different_body_is_a_dead_letter() {
     assert_eq!(dead[0].id, ids[1]);
     assert_eq!(dead[0].status, 422);
     assert!(dead[0].reason.contains("different body"), "{}", dead[0].reason);
-    let delivered: HashSet<String> = rig
-        .submitter
-        .outbox()
-        .delivered()
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let delivered = delivered_ids(&rig);
     assert_eq!(delivered, HashSet::from([ids[0].clone(), ids[2].clone()]));
     let _ = stop.send(());
 }
