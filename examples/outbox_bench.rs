@@ -29,10 +29,7 @@ fn vm(field: &str) -> String {
 }
 
 fn main() {
-    let args: Vec<u64> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().expect("numbers"))
-        .collect();
+    let args: Vec<u64> = std::env::args().skip(1).map(|a| a.parse().expect("numbers")).collect();
     let enqueue_rows = args.first().copied().unwrap_or(2_000);
     let pending_rows = args.get(1).copied().unwrap_or(100_000);
     let drain_secs = args.get(2).copied();
@@ -44,11 +41,7 @@ fn main() {
     std::fs::write(dir.path().join("tokens"), token).unwrap();
 
     // The reference server, in its own process so its memory is not counted here.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let server_exe = std::env::current_exe().unwrap().with_file_name("intake_server");
     let mut server = std::process::Command::new(&server_exe)
         .args(["--listen", &format!("127.0.0.1:{port}"), "--db"])
@@ -58,10 +51,7 @@ fn main() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (build it: cargo build --example intake_server)",
-                server_exe.display()
-            )
+            panic!("{}: {e} (build it: cargo build --example intake_server)", server_exe.display())
         });
 
     let example =
@@ -85,9 +75,7 @@ fn main() {
     let submitter = Submitter::new(&config, outbox);
     let started = Instant::now();
     for i in 0..enqueue_rows {
-        submitter
-            .complaint(&hall_kiosk::operator::sample_complaint(&config, i as u32))
-            .unwrap();
+        submitter.complaint(&hall_kiosk::operator::sample_complaint(&config, i as u32)).unwrap();
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -119,11 +107,7 @@ fn main() {
             v["id"] = id.clone().into();
             v["ticket"] = serde_json::Value::Null;
             insert
-                .execute(rusqlite::params![
-                    id,
-                    hall_kiosk::outbox::now_ms(),
-                    serde_json::to_vec(&v).unwrap()
-                ])
+                .execute(rusqlite::params![id, hall_kiosk::outbox::now_ms(), serde_json::to_vec(&v).unwrap()])
                 .unwrap();
             have += 1;
             i += 1;
@@ -138,10 +122,7 @@ fn main() {
     std::thread::sleep(Duration::from_millis(300)); // let the server bind
     let settings = UplinkSettings::from_config(&config).unwrap();
     let uplink = Uplink::new(submitter.outbox().another_connection().unwrap(), settings).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let started = Instant::now();
     let outbox = submitter.outbox();
     rt.block_on(async {
@@ -166,10 +147,7 @@ fn main() {
         "drain: {sent} delivered in {secs:.1} s = {:.0} rows/s ({left} still pending)",
         sent as f64 / secs
     );
-    println!(
-        "peak RSS (VmHWM) of the kiosk side with {pending} pending: {}",
-        vm("VmHWM:")
-    );
+    println!("peak RSS (VmHWM) of the kiosk side with {pending} pending: {}", vm("VmHWM:"));
     let _ = server.kill();
     let _ = server.wait();
 }

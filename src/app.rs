@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{Datelike, Local, Timelike};
 use slint::{ComponentHandle, Timer, TimerMode};
 
+use crate::assist::StaffCall;
 use crate::complaint::ComplaintFlow;
 use crate::config::{Language, LoadedConfig};
 use crate::idle::{IdleActions, IdleGuard};
@@ -17,7 +18,10 @@ use crate::rating::RatingFlow;
 use crate::submission::{Submitter, TicketReceipt};
 use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::ticket_view;
-use crate::ui::{AppWindow, CalendarDate, Complaint, Idle, Page, Phone, Rating, Shell, Theme, Ticket};
+use crate::ui::{
+    AppWindow, Assist, CalendarDate, Complaint, Idle, Page, Phone, Rating, Shell, Theme, Ticket, Voice,
+};
+use crate::voice::Voice as VoiceOut;
 use crate::workdays::WorkCalendar;
 
 /// A screen that can be shown on its own, with sample content (for screenshots and tests).
@@ -61,6 +65,8 @@ pub enum Screen {
     RatingThanks,
     /// After a bad rating: the follow-up ticket.
     RatingTicket,
+    /// "Someone is coming", after Call staff.
+    CallStaff,
 }
 
 /// How the kiosk runs.
@@ -70,6 +76,8 @@ pub struct AppOptions {
     pub kiosk_mode: bool,
     /// Where confirmed submissions go. Without one (screenshots), sending fails politely.
     pub submitter: Option<Submitter>,
+    /// Spoken prompts; `None` is silent (tests, screenshots, audio off).
+    pub voice: Option<VoiceOut>,
 }
 
 /// The running kiosk UI.
@@ -88,6 +96,8 @@ struct Session {
     language: Cell<Language>,
     complaint: Rc<ComplaintFlow>,
     rating: Rc<RatingFlow>,
+    staff_call: Rc<StaffCall>,
+    voice: VoiceOut,
     submitter: Option<Rc<Submitter>>,
 }
 
@@ -124,6 +134,8 @@ impl KioskApp {
                     end.clone(),
                 ),
                 rating: RatingFlow::install(&window, config.clone(), submitter.clone(), phone, end),
+                staff_call: StaffCall::install(&window, submitter.clone()),
+                voice: options.voice.unwrap_or_else(VoiceOut::silent),
                 submitter,
             }
         });
@@ -137,42 +149,41 @@ impl KioskApp {
         ));
 
         let guard = idle.clone();
-        shell.on_activity(move || guard.activity());
+        let s = session.clone();
+        shell.on_activity(move || {
+            guard.activity();
+            s.tapped();
+        });
         let guard = idle.clone();
         window.global::<Idle>().on_keep_session(move || guard.activity());
         let s = session.clone();
         shell.on_select_language(move |code| {
-            let language = if code == "en" {
-                Language::En
-            } else {
-                Language::ZhCn
-            };
+            let language = if code == "en" { Language::En } else { Language::ZhCn };
             if s.config.config.ui.languages.contains(&language) {
                 s.apply_language(language);
             }
         });
-        shell.on_elder_changed(|on| tracing::info!(elder = on, "elder mode switched"));
+        let s = session.clone();
+        shell.on_elder_changed(move |on| {
+            tracing::info!(elder = on, "elder mode switched");
+            s.speak_current_prompt();
+        });
+        window.global::<Voice>().set_audio_on(config.config.audio.enabled);
+        let s = session.clone();
+        window.global::<Voice>().on_screen_changed(move |_| s.speak_current_prompt());
+        let s = session.clone();
+        window.global::<Voice>().on_repeat(move || s.speak_current_prompt());
         let s = session.clone();
         shell.on_finish(move || s.expire_session());
 
         let clock = Timer::default();
         let s = session.clone();
-        clock.start(TimerMode::Repeated, Duration::from_secs(1), move || {
-            s.update_clock()
-        });
+        clock.start(TimerMode::Repeated, Duration::from_secs(1), move || s.update_clock());
         let delivery_check = Timer::default();
         let s = session.clone();
-        delivery_check.start(TimerMode::Repeated, Duration::from_secs(2), move || {
-            s.check_delivery()
-        });
+        delivery_check.start(TimerMode::Repeated, Duration::from_secs(2), move || s.check_delivery());
 
-        Ok(KioskApp {
-            window,
-            session,
-            idle,
-            _clock: clock,
-            _delivery_check: delivery_check,
-        })
+        Ok(KioskApp { window, session, idle, _clock: clock, _delivery_check: delivery_check })
     }
 
     /// The window component, for running it or driving it in tests.
@@ -201,9 +212,7 @@ impl KioskApp {
             |w| {
                 w.global::<Complaint>().invoke_next();
                 let p = w.global::<Phone>();
-                "13812345678"
-                    .chars()
-                    .for_each(|d| p.invoke_press_digit(d.to_string().into()));
+                "13812345678".chars().for_each(|d| p.invoke_press_digit(d.to_string().into()));
                 p.invoke_toggle_callback();
             },
             |w| {
@@ -247,6 +256,10 @@ impl KioskApp {
                 self.window.global::<Complaint>().invoke_ask_cancel();
             }
             Screen::Ticket => self.show_sample_ticket(false),
+            Screen::CallStaff => {
+                walk(2);
+                self.window.global::<Assist>().set_notice_visible(true);
+            }
             Screen::RatingTicket => self.show_sample_ticket(true),
             Screen::RatingWindow => rate(1),
             Screen::RatingStaff => rate(2),
@@ -285,11 +298,8 @@ impl KioskApp {
     /// Shows the window (filling the panel in kiosk mode) and runs the event loop.
     pub fn run(&self) -> Result<(), slint::PlatformError> {
         self.window.show()?;
-        let _filler = self
-            .window
-            .global::<Shell>()
-            .get_kiosk_mode()
-            .then(|| crate::panel::fill_panel(&self.window));
+        let _filler =
+            self.window.global::<Shell>().get_kiosk_mode().then(|| crate::panel::fill_panel(&self.window));
         slint::run_event_loop()?;
         self.window.hide()
     }
@@ -302,6 +312,30 @@ impl KioskApp {
 }
 
 impl Session {
+    /// Prompts speak only in elder mode, and only when the hall has audio on.
+    fn speaking(&self) -> Option<AppWindow> {
+        let window = self.window.upgrade()?;
+        (window.global::<Theme>().get_elder() && self.config.config.audio.enabled).then_some(window)
+    }
+
+    /// A tap: the person is acting, so whatever was being said stops, and it clicks.
+    fn tapped(&self) {
+        if self.speaking().is_some() {
+            self.voice.click();
+        }
+    }
+
+    /// Says the prompt of what is on screen (elder mode), or falls silent.
+    fn speak_current_prompt(&self) {
+        match self.speaking() {
+            Some(window) => {
+                let id = window.global::<Voice>().get_prompt_id();
+                self.voice.prompt(&id, self.language.get());
+            }
+            None => self.voice.stop(),
+        }
+    }
+
     fn apply_language(&self, language: Language) {
         if let Err(e) = slint::select_bundled_translation(language.slint_locale()) {
             tracing::warn!(error = %e, "could not switch the translation");
@@ -357,6 +391,8 @@ impl IdleActions for Session {
     fn expire_session(&self) {
         self.complaint.reset();
         self.rating.reset();
+        self.staff_call.dismiss();
+        self.voice.stop();
         if let Some(window) = self.window.upgrade() {
             ticket_view::clear(&window);
             window.global::<Shell>().set_page(Page::Home);

@@ -67,10 +67,7 @@ impl ComplaintFlow {
             config,
             submitter,
             phone,
-            draft: RefCell::new(Draft {
-                step: 1,
-                ..Draft::default()
-            }),
+            draft: RefCell::new(Draft { step: 1, ..Draft::default() }),
             end_session,
         });
         let g = window.global::<Complaint>();
@@ -114,10 +111,7 @@ impl ComplaintFlow {
 
     /// Forgets everything the citizen entered.
     pub fn reset(&self) {
-        *self.draft.borrow_mut() = Draft {
-            step: 1,
-            ..Draft::default()
-        };
+        *self.draft.borrow_mut() = Draft { step: 1, ..Draft::default() };
         self.phone.reset();
         self.publish();
     }
@@ -158,9 +152,8 @@ impl ComplaintFlow {
             }),
             Some(i) => {
                 let id = &c.departments[i].id;
-                let mut list: Vec<usize> = (0..c.matters.len())
-                    .filter(|&m| &c.matters[m].department == id)
-                    .collect();
+                let mut list: Vec<usize> =
+                    (0..c.matters.len()).filter(|&m| &c.matters[m].department == id).collect();
                 // Most common first; otherwise the catalogue's order.
                 list.sort_by_key(|&m| !c.matters[m].common);
                 self.update(|d| {
@@ -296,10 +289,7 @@ impl ComplaintFlow {
     }
 
     fn problem_type(&self) -> Option<&crate::config::ProblemType> {
-        self.draft
-            .borrow()
-            .problem
-            .map(|i| &self.config.config.problem_types[i])
+        self.draft.borrow().problem.map(|i| &self.config.config.problem_types[i])
     }
 
     /// Pushes the draft to the `Complaint` global.
@@ -318,20 +308,23 @@ impl ComplaintFlow {
         };
         g.set_step(d.step);
         g.set_choosing_matter(d.choosing_matter);
-        g.set_problem_types(model(c.problem_types.iter().enumerate().map(|(i, p)| {
-            choice(&p.id, p.title.get(lang), p.hint.get(lang), d.problem == Some(i))
-        })));
-        g.set_departments(model(c.departments.iter().enumerate().map(|(i, dep)| {
-            choice(&dep.id, dep.name.get(lang), "", d.department == Some(i))
-        })));
+        g.set_problem_types(model(
+            c.problem_types
+                .iter()
+                .enumerate()
+                .map(|(i, p)| choice(&p.id, p.title.get(lang), p.hint.get(lang), d.problem == Some(i))),
+        ));
+        g.set_departments(model(
+            c.departments
+                .iter()
+                .enumerate()
+                .map(|(i, dep)| choice(&dep.id, dep.name.get(lang), "", d.department == Some(i))),
+        ));
         g.set_matters(model(d.matter_list.iter().map(|&m| {
             let matter = &c.matters[m];
             choice(&matter.id, matter.name.get(lang), "", d.matter == Some(m))
         })));
-        let phrases = d
-            .problem
-            .map(|p| &c.problem_types[p].phrases[..])
-            .unwrap_or_default();
+        let phrases = d.problem.map(|p| &c.problem_types[p].phrases[..]).unwrap_or_default();
         g.set_phrases(model(
             phrases
                 .iter()
@@ -343,10 +336,7 @@ impl ComplaintFlow {
         g.set_send_failed(d.send_failed);
 
         g.set_summary_problem(
-            d.problem
-                .map(|p| c.problem_types[p].title.get(lang))
-                .unwrap_or_default()
-                .into(),
+            d.problem.map(|p| c.problem_types[p].title.get(lang)).unwrap_or_default().into(),
         );
         let matter = match (d.matter, d.department) {
             (Some(m), _) => {

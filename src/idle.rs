@@ -75,10 +75,7 @@ impl IdleGuard {
 impl Inner {
     fn activity(self: &Rc<Self>) {
         self.stop_countdown();
-        let elder = self
-            .window
-            .upgrade()
-            .is_some_and(|w| w.global::<Theme>().get_elder());
+        let elder = self.window.upgrade().is_some_and(|w| w.global::<Theme>().get_elder());
         let timeout = if elder { self.timeout * 2 } else { self.timeout };
         let weak: Weak<Inner> = Rc::downgrade(self);
         self.idle_timer.start(TimerMode::SingleShot, timeout, move || {
@@ -96,21 +93,17 @@ impl Inner {
             self.actions.restore_defaults();
             return;
         }
-        tracing::info!(
-            seconds = self.countdown_secs,
-            "idle: asking whether the citizen is still there"
-        );
+        tracing::info!(seconds = self.countdown_secs, "idle: asking whether the citizen is still there");
         self.seconds_left.set(self.countdown_secs);
         let idle = window.global::<Idle>();
         idle.set_seconds_left(self.countdown_secs as i32);
         idle.set_countdown_visible(true);
         let weak: Weak<Inner> = Rc::downgrade(self);
-        self.countdown_timer
-            .start(TimerMode::Repeated, Duration::from_secs(1), move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.countdown_tick();
-                }
-            });
+        self.countdown_timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.countdown_tick();
+            }
+        });
     }
 
     fn countdown_tick(&self) {

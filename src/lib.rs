@@ -28,12 +28,16 @@
 //! - [`outbox`]: the durable on-disk queue (SQLite); nothing in it is lost or dropped.
 //! - [`uplink`]: the tokio task that delivers the outbox to the server, with retries.
 //! - [`operator`]: the `queue` and `simulate` subcommands for hall operators.
+//! - [`assist`]: "call staff": an `assist` submission, one per minute, and the notice.
+//! - [`voice`]: spoken prompts in elder mode (rodio on its own thread; silent without a
+//!   sound card).
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
 //!
 //! `src/main.rs` is only the command line; everything it does is in this library, so the
 //! tests drive the same code.
 
 pub mod app;
+pub mod assist;
 pub mod complaint;
 pub mod config;
 pub mod display;
@@ -52,4 +56,5 @@ pub mod ticket;
 pub mod ticket_view;
 pub mod ui;
 pub mod uplink;
+pub mod voice;
 pub mod workdays;

@@ -11,15 +11,12 @@ use hall_kiosk::outbox::Outbox;
 use hall_kiosk::screenshot::{self, ScreenshotRequest};
 use hall_kiosk::submission::Submitter;
 use hall_kiosk::uplink::{self, UplinkSettings};
+use hall_kiosk::voice::{Voice, VoiceSettings};
 
 const DEFAULT_CONFIG: &str = "/etc/hall-kiosk/kiosk.toml";
 
 #[derive(Parser)]
-#[command(
-    name = "hall-kiosk",
-    version,
-    about = "Self-service kiosk for a government service hall"
-)]
+#[command(name = "hall-kiosk", version, about = "Self-service kiosk for a government service hall")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -80,9 +77,7 @@ fn parse_language(s: &str) -> Result<Language, String> {
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("{s:?} is not WIDTHxHEIGHT"))?;
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("{s:?} is not WIDTHxHEIGHT"))?;
     let parse = |v: &str| v.trim().parse::<u32>().ok().filter(|n| (200..=8000).contains(n));
     match (parse(w), parse(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
@@ -112,20 +107,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => run_kiosk(&cli.config, cli.windowed),
         Some(Command::Run { windowed }) => run_kiosk(&cli.config, windowed || cli.windowed),
         Some(Command::CheckConfig { file }) => Ok(check_config(&file)),
-        Some(Command::Screenshot {
-            screen,
-            lang,
-            elder,
-            size,
-            out,
-        }) => {
+        Some(Command::Screenshot { screen, lang, elder, size, out }) => {
             let config = load_config(&cli.config)?;
-            let request = ScreenshotRequest {
-                screen,
-                language: lang,
-                elder,
-                size,
-            };
+            let request = ScreenshotRequest { screen, language: lang, elder, size };
             let pixels = screenshot::render(config, request)?;
             screenshot::write_png(&pixels, &out)?;
             println!("{}", out.display());
@@ -197,10 +181,14 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
     let settings = UplinkSettings::from_config(&config).context("cannot set up delivery to the server")?;
     let uplink = uplink::spawn(&outbox, settings).context("cannot start delivery to the server")?;
     let submitter = Submitter::new(&config, outbox);
-    let options = AppOptions {
-        kiosk_mode: !windowed,
-        submitter: Some(submitter),
-    };
+    let audio = &config.config.audio;
+    let voice = audio.enabled.then(|| {
+        Voice::start(VoiceSettings {
+            volume: audio.volume,
+            prompts_dir: audio.prompts_dir.as_ref().map(|d| config.resolve(d)),
+        })
+    });
+    let options = AppOptions { kiosk_mode: !windowed, submitter: Some(submitter), voice };
     let app = KioskApp::new(config, options).context("cannot create the kiosk window")?;
     tracing::info!(windowed, "kiosk started");
     app.run().context("the kiosk window failed")?;
@@ -212,9 +200,7 @@ fn hash_pin() -> anyhow::Result<()> {
     use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
     eprintln!("Staff PIN (4 to 12 digits), then Enter:");
     let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .context("cannot read the PIN")?;
+    std::io::stdin().read_line(&mut line).context("cannot read the PIN")?;
     let pin = line.trim();
     anyhow::ensure!(
         (4..=12).contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit()),

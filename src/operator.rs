@@ -136,10 +136,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
             println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
         }
         QueueCommand::Export { out } => {
-            let io = |source| OperatorError::Io {
-                path: out.clone(),
-                source,
-            };
+            let io = |source| OperatorError::Io { path: out.clone(), source };
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
@@ -149,11 +146,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
                 .map_err(io)?;
             let mut writer = std::io::BufWriter::new(file);
             let n = outbox.export(&mut writer)?;
-            writer
-                .into_inner()
-                .map_err(|e| io(e.into_error()))?
-                .sync_all()
-                .map_err(io)?;
+            writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
             println!("{n} submissions written to {}", out.display());
         }
         QueueCommand::RetryDead { id, all } => {
@@ -198,24 +191,13 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
         problem_type: problem.id.clone(),
         department: matter.map(|m| m.department.clone()),
         matter: matter.map(|m| m.id.clone()),
-        details: problem
-            .phrases
-            .iter()
-            .take(i as usize % 3)
-            .map(|p| p.id.clone())
-            .collect(),
+        details: problem.phrases.iter().take(i as usize % 3).map(|p| p.id.clone()).collect(),
         visits: (i % 3 + 1) as u8,
-        free_text: i
-            .is_multiple_of(2)
-            .then(|| Personal(format!("模拟投诉 {i}: 材料要求前后不一致。"))),
+        free_text: i.is_multiple_of(2).then(|| Personal(format!("模拟投诉 {i}: 材料要求前后不一致。"))),
         phone: with_phone.then(|| Personal(format!("1380000{:04}", i % 10_000))),
         callback_requested: with_phone,
         consent_given: with_phone,
-        language: if i.is_multiple_of(5) {
-            Language::En
-        } else {
-            Language::ZhCn
-        },
+        language: if i.is_multiple_of(5) { Language::En } else { Language::ZhCn },
     }
 }
 
@@ -229,17 +211,9 @@ pub fn sample_rating(config: &LoadedConfig, i: u32) -> RatingPayload {
     let window = c.windows.get(i as usize % c.windows.len().max(1));
     let level = LEVELS[i as usize % LEVELS.len()];
     let bad = level <= RatingPayload::BAD_AT_OR_BELOW;
-    let wanted = if level >= 4 {
-        Polarity::Praise
-    } else {
-        Polarity::Criticism
-    };
-    let reasons: Vec<&str> = c
-        .rating_reasons
-        .iter()
-        .filter(|r| r.polarity == wanted)
-        .map(|r| r.id.as_str())
-        .collect();
+    let wanted = if level >= 4 { Polarity::Praise } else { Polarity::Criticism };
+    let reasons: Vec<&str> =
+        c.rating_reasons.iter().filter(|r| r.polarity == wanted).map(|r| r.id.as_str()).collect();
     let count = if bad { 1 + i as usize % 2 } else { i as usize % 3 };
     let tags = (0..count.min(reasons.len()))
         .map(|k| reasons[(i as usize + k) % reasons.len()].to_string())
@@ -263,10 +237,7 @@ pub fn sample_rating(config: &LoadedConfig, i: u32) -> RatingPayload {
 pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorError> {
     let config = config::load(config_path)?;
     let outbox = open(&config)?;
-    let mut uplink = Uplink::new(
-        outbox.another_connection()?,
-        UplinkSettings::from_config(&config)?,
-    )?;
+    let mut uplink = Uplink::new(outbox.another_connection()?, UplinkSettings::from_config(&config)?)?;
     let mut events = uplink.events();
     let submitter = Submitter::new(&config, outbox);
     let rt = runtime()?;
@@ -312,10 +283,7 @@ pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorE
 }
 
 fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) -> Result<(), OperatorError> {
-    let pause = args
-        .rate
-        .filter(|r| *r > 0.0)
-        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let pause = args.rate.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
     let total = args.complaints + args.ratings;
     for i in 0..total {
         let receipt: Receipt = if i < args.complaints {
@@ -323,11 +291,7 @@ fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) ->
         } else {
             submitter.rating(&sample_rating(config, i - args.complaints))?
         };
-        let ticket = receipt
-            .ticket
-            .as_ref()
-            .map(|t| t.number.to_string())
-            .unwrap_or_else(|| "-".into());
+        let ticket = receipt.ticket.as_ref().map(|t| t.number.to_string()).unwrap_or_else(|| "-".into());
         {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "queued {} {} {ticket}", receipt.id, receipt.kind);

@@ -254,9 +254,7 @@ pub struct Outbox {
 
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("Outbox").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
@@ -279,11 +277,7 @@ impl Outbox {
             move |source| OutboxError::Io { path, source }
         };
         if !data_dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(data_dir)
-                .map_err(io(data_dir))?;
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir).map_err(io(data_dir))?;
         }
         let path = data_dir.join(DB_FILE);
         let mut report = OpenReport::default();
@@ -297,19 +291,12 @@ impl Outbox {
                     reason = %why,
                     "OUTBOX DATABASE CORRUPT: moved aside, starting a fresh one; staff must hand the old file to support"
                 );
-                report = OpenReport {
-                    moved_aside: Some(aside),
-                    reason: Some(why),
-                };
+                report = OpenReport { moved_aside: Some(aside), reason: Some(why) };
                 Self::connect(&path, options, true).map_err(|c| c.into_error(&path))?
             }
             Err(other) => return Err(other.into_error(&path)),
         };
-        let outbox = Outbox {
-            conn: Mutex::new(conn),
-            path,
-            wake: Arc::new(Notify::new()),
-        };
+        let outbox = Outbox { conn: Mutex::new(conn), path, wake: Arc::new(Notify::new()) };
         Ok((outbox, report))
     }
 
@@ -318,11 +305,7 @@ impl Outbox {
     pub fn another_connection(&self) -> Result<Outbox, OutboxError> {
         let conn = Self::connect(&self.path, &OutboxOptions::default(), false)
             .map_err(|c| c.into_error(&self.path))?;
-        Ok(Outbox {
-            conn: Mutex::new(conn),
-            path: self.path.clone(),
-            wake: self.wake.clone(),
-        })
+        Ok(Outbox { conn: Mutex::new(conn), path: self.path.clone(), wake: self.wake.clone() })
     }
 
     fn connect(path: &Path, options: &OutboxOptions, check: bool) -> Result<Connection, Corruption> {
@@ -333,56 +316,36 @@ impl Outbox {
                 .append(true)
                 .mode(0o600)
                 .open(path)
-                .map_err(|e| {
-                    Corruption::Other(OutboxError::Io {
-                        path: path.to_path_buf(),
-                        source: e,
-                    })
-                })?;
+                .map_err(|e| Corruption::Other(OutboxError::Io { path: path.to_path_buf(), source: e }))?;
         }
-        let meta = std::fs::metadata(path).map_err(|e| {
-            Corruption::Other(OutboxError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })
-        })?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Corruption::Other(OutboxError::Io { path: path.to_path_buf(), source: e }))?;
         if meta.permissions().mode() & 0o777 != 0o600 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
-                Corruption::Other(OutboxError::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                })
-            })?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Corruption::Other(OutboxError::Io { path: path.to_path_buf(), source: e }))?;
         }
         let conn = Connection::open(path).map_err(Corruption::classify)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(Corruption::classify)?;
         // WAL survives power loss with synchronous=FULL: a committed row is on disk.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(Corruption::classify)?;
+        let mode: String =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(Corruption::classify)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Corruption::Corrupt(format!(
-                "cannot switch to WAL (journal_mode is {mode})"
-            )));
+            return Err(Corruption::Corrupt(format!("cannot switch to WAL (journal_mode is {mode})")));
         }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(Corruption::classify)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(Corruption::classify)?;
         // Deleted payloads (phone numbers) are overwritten, not left in free pages.
-        conn.pragma_update(None, "secure_delete", "ON")
-            .map_err(Corruption::classify)?;
+        conn.pragma_update(None, "secure_delete", "ON").map_err(Corruption::classify)?;
         if check {
-            let verdict: String = conn
-                .query_row("PRAGMA quick_check", [], |r| r.get(0))
-                .map_err(Corruption::classify)?;
+            let verdict: String =
+                conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(Corruption::classify)?;
             if verdict != "ok" {
                 return Err(Corruption::Corrupt(format!("quick_check: {verdict}")));
             }
             conn.execute_batch(SCHEMA).map_err(Corruption::classify)?;
         }
         if let Some(max) = options.max_bytes {
-            let page: i64 = conn
-                .query_row("PRAGMA page_size", [], |r| r.get(0))
-                .map_err(Corruption::classify)?;
+            let page: i64 =
+                conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(Corruption::classify)?;
             let pages = (max as i64 / page.max(512)).max(1);
             conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
                 .map_err(Corruption::classify)?;
@@ -408,14 +371,9 @@ impl Outbox {
 
     fn err(&self, source: rusqlite::Error) -> OutboxError {
         if source.sqlite_error_code() == Some(ErrorCode::DiskFull) {
-            OutboxError::DiskFull {
-                path: self.path.clone(),
-            }
+            OutboxError::DiskFull { path: self.path.clone() }
         } else {
-            OutboxError::Sqlite {
-                path: self.path.clone(),
-                source,
-            }
+            OutboxError::Sqlite { path: self.path.clone(), source }
         }
     }
 
@@ -429,9 +387,8 @@ impl Outbox {
     ) -> Result<T, OutboxError> {
         let out = {
             let mut conn = self.lock();
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| self.err(e))?;
+            let tx =
+                conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
             let seq = match new.ticket_day {
                 None => None,
                 Some(day) => {
@@ -499,14 +456,7 @@ impl Outbox {
                 id: id.clone(),
                 what: format!("unknown kind {kind:?}"),
             })?;
-            out.push(PendingRow {
-                seq,
-                id,
-                kind,
-                ticket,
-                body,
-                attempts: attempts as u32,
-            });
+            out.push(PendingRow { seq, id, kind, ticket, body, attempts: attempts as u32 });
         }
         Ok(out)
     }
@@ -514,20 +464,16 @@ impl Outbox {
     /// When the earliest pending row becomes due (ms since the epoch), if any is pending.
     pub fn next_due_ms(&self) -> Result<Option<i64>, OutboxError> {
         let conn = self.lock();
-        conn.query_row(
-            "SELECT min(next_attempt_ms) FROM submissions WHERE state = 'pending'",
-            [],
-            |r| r.get(0),
-        )
+        conn.query_row("SELECT min(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| {
+            r.get(0)
+        })
         .map_err(|e| self.err(e))
     }
 
     /// The server stored it: delete the payload, keep id, ticket and time.
     pub fn mark_delivered(&self, id: &str, at_ms: i64) -> Result<bool, OutboxError> {
         let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
         let ticket: Option<Option<String>> = tx
             .query_row("SELECT ticket FROM submissions WHERE id = ?1", [id], |r| r.get(0))
             .optional()
@@ -535,8 +481,7 @@ impl Outbox {
         let Some(ticket) = ticket else {
             return Ok(false);
         };
-        tx.execute("DELETE FROM submissions WHERE id = ?1", [id])
-            .map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM submissions WHERE id = ?1", [id]).map_err(|e| self.err(e))?;
         tx.execute(
             "INSERT OR REPLACE INTO delivered (id, ticket, delivered_at_ms) VALUES (?1, ?2, ?3)",
             params![id, ticket, at_ms],
@@ -610,11 +555,9 @@ impl Outbox {
     pub fn stats(&self) -> Result<QueueStats, OutboxError> {
         let conn = self.lock();
         let count = |state: &str| -> Result<u64, OutboxError> {
-            conn.query_row(
-                "SELECT count(*) FROM submissions WHERE state = ?1",
-                [state],
-                |r| r.get::<_, i64>(0),
-            )
+            conn.query_row("SELECT count(*) FROM submissions WHERE state = ?1", [state], |r| {
+                r.get::<_, i64>(0)
+            })
             .map(|n| n as u64)
             .map_err(|e| self.err(e))
         };
@@ -629,17 +572,10 @@ impl Outbox {
             .optional()
             .map_err(|e| self.err(e))?;
         let last_delivery_ms = conn
-            .query_row("SELECT value FROM meta WHERE key = 'last_delivery_ms'", [], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT value FROM meta WHERE key = 'last_delivery_ms'", [], |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))?;
-        Ok(QueueStats {
-            pending,
-            dead_letters,
-            oldest_pending_ms,
-            last_delivery_ms,
-        })
+        Ok(QueueStats { pending, dead_letters, oldest_pending_ms, last_delivery_ms })
     }
 
     /// The dead letters, oldest first.
@@ -670,12 +606,8 @@ impl Outbox {
     /// citizen their report has arrived). One indexed read; it never waits for the uplink.
     pub fn is_delivered(&self, id: &str) -> Result<bool, OutboxError> {
         let conn = self.lock();
-        conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM delivered WHERE id = ?1)",
-            [id],
-            |r| r.get(0),
-        )
-        .map_err(|e| self.err(e))
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM delivered WHERE id = ?1)", [id], |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
 
     /// The delivered records still kept, in delivery order.
@@ -686,11 +618,7 @@ impl Outbox {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(DeliveredRecord {
-                    id: r.get(0)?,
-                    ticket: r.get(1)?,
-                    delivered_at_ms: r.get(2)?,
-                })
+                Ok(DeliveredRecord { id: r.get(0)?, ticket: r.get(1)?, delivered_at_ms: r.get(2)? })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
@@ -786,29 +714,18 @@ impl Corruption {
     fn classify(e: rusqlite::Error) -> Corruption {
         match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Corruption::Corrupt(e.to_string()),
-            _ => Corruption::Other(OutboxError::Sqlite {
-                path: PathBuf::new(),
-                source: e,
-            }),
+            _ => Corruption::Other(OutboxError::Sqlite { path: PathBuf::new(), source: e }),
         }
     }
 
     fn into_error(self, path: &Path) -> OutboxError {
         match self {
-            Corruption::Corrupt(why) => OutboxError::Corrupt {
-                path: path.to_path_buf(),
-                why,
-            },
+            Corruption::Corrupt(why) => OutboxError::Corrupt { path: path.to_path_buf(), why },
             Corruption::Other(OutboxError::Sqlite { source, .. }) => {
                 if source.sqlite_error_code() == Some(ErrorCode::DiskFull) {
-                    OutboxError::DiskFull {
-                        path: path.to_path_buf(),
-                    }
+                    OutboxError::DiskFull { path: path.to_path_buf() }
                 } else {
-                    OutboxError::Sqlite {
-                        path: path.to_path_buf(),
-                        source,
-                    }
+                    OutboxError::Sqlite { path: path.to_path_buf(), source }
                 }
             }
             Corruption::Other(e) => e,
@@ -849,22 +766,11 @@ mod tests {
 
     fn queue(outbox: &Outbox, kind: Kind, day: Option<NaiveDate>) -> (String, Option<u32>) {
         let id = Uuid::now_v7();
-        let new = NewSubmission {
-            id,
-            kind,
-            created_at_ms: now_ms(),
-            ticket_day: day,
-        };
+        let new = NewSubmission { id, kind, created_at_ms: now_ms(), ticket_day: day };
         let seq = outbox
             .enqueue(&new, |seq| {
                 let body = format!("{{\"id\":\"{id}\",\"seq\":{}}}", seq.unwrap_or(0)).into_bytes();
-                (
-                    Rendered {
-                        body,
-                        ticket: seq.map(|s| format!("T-{s}")),
-                    },
-                    seq,
-                )
+                (Rendered { body, ticket: seq.map(|s| format!("T-{s}")) }, seq)
             })
             .unwrap();
         (id.to_string(), seq)
@@ -880,11 +786,7 @@ mod tests {
         assert_eq!(queue(&outbox, Kind::Complaint, Some(d1)).1, Some(1));
         assert_eq!(queue(&outbox, Kind::Assist, None).1, None);
         assert_eq!(queue(&outbox, Kind::Rating, Some(d1)).1, Some(2));
-        assert_eq!(
-            queue(&outbox, Kind::Complaint, Some(d2)).1,
-            Some(1),
-            "resets each date"
-        );
+        assert_eq!(queue(&outbox, Kind::Complaint, Some(d2)).1, Some(1), "resets each date");
         // A second connection continues the same counter.
         let other = outbox.another_connection().unwrap();
         assert_eq!(queue(&other, Kind::Complaint, Some(d1)).1, Some(3));
@@ -899,11 +801,7 @@ mod tests {
         assert_eq!(mode, 0o600);
         queue(&outbox, Kind::Assist, None);
         let wal = std::fs::metadata(format!("{}-wal", outbox.path().display())).unwrap();
-        assert_eq!(
-            wal.permissions().mode() & 0o077,
-            0,
-            "WAL must not be readable by others"
-        );
+        assert_eq!(wal.permissions().mode() & 0o077, 0, "WAL must not be readable by others");
     }
 
     #[test]
@@ -920,16 +818,10 @@ mod tests {
         let kept = outbox.delivered().unwrap();
         assert_eq!(
             kept,
-            vec![DeliveredRecord {
-                id: id.clone(),
-                ticket: Some("T-1".into()),
-                delivered_at_ms: 1_000
-            }]
+            vec![DeliveredRecord { id: id.clone(), ticket: Some("T-1".into()), delivered_at_ms: 1_000 }]
         );
         let conn = outbox.lock();
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))
-            .unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 0, "payload deleted");
         drop(conn);
         assert_eq!(outbox.purge_delivered(1_001).unwrap(), 1);
@@ -950,19 +842,12 @@ mod tests {
         assert_eq!(dead[0].reason.len(), MAX_REASON_BYTES);
         let mut out = Vec::new();
         assert_eq!(outbox.export(&mut out).unwrap(), 2);
-        let lines: Vec<ExportLine> = String::from_utf8(out)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let lines: Vec<ExportLine> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines[0].id, a);
         assert_eq!(lines[0].state, "dead");
         assert_eq!(lines[1].id, b);
-        assert_eq!(
-            lines[1].body.get(),
-            format!("{{\"id\":\"{b}\",\"seq\":0}}"),
-            "exact body bytes"
-        );
+        assert_eq!(lines[1].body.get(), format!("{{\"id\":\"{b}\",\"seq\":0}}"), "exact body bytes");
         assert_eq!(outbox.retry_dead(&DeadSelector::Id("nope".into())).unwrap(), 0);
         assert_eq!(outbox.retry_dead(&DeadSelector::All).unwrap(), 1);
         assert_eq!(outbox.stats().unwrap().pending, 2);
@@ -975,39 +860,20 @@ mod tests {
         let ids: Vec<String> = (0..5).map(|_| queue(&outbox, Kind::Assist, None).0).collect();
         outbox.mark_retry(&ids[0], now_ms() + 60_000, "boom").unwrap();
         let first = outbox.due(now_ms(), 0, 2).unwrap();
-        assert_eq!(
-            first.iter().map(|r| &r.id).collect::<Vec<_>>(),
-            vec![&ids[1], &ids[2]]
-        );
+        assert_eq!(first.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&ids[1], &ids[2]]);
         let next = outbox.due(now_ms(), first[1].seq, 10).unwrap();
-        assert_eq!(
-            next.iter().map(|r| &r.id).collect::<Vec<_>>(),
-            vec![&ids[3], &ids[4]]
-        );
+        assert_eq!(next.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&ids[3], &ids[4]]);
         assert!(outbox.next_due_ms().unwrap().is_some());
     }
 
     #[test]
     fn corrupt_database_is_moved_aside() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(DB_FILE),
-            b"this is not a database, it is a shopping list",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join(DB_FILE), b"this is not a database, it is a shopping list").unwrap();
         let (outbox, report) = Outbox::open(dir.path()).unwrap();
         let aside = report.moved_aside.expect("moved aside");
-        assert!(
-            aside
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("outbox.db.corrupt-")
-        );
-        assert_eq!(
-            std::fs::read(&aside).unwrap(),
-            b"this is not a database, it is a shopping list"
-        );
+        assert!(aside.file_name().unwrap().to_string_lossy().starts_with("outbox.db.corrupt-"));
+        assert_eq!(std::fs::read(&aside).unwrap(), b"this is not a database, it is a shopping list");
         queue(&outbox, Kind::Assist, None);
         assert_eq!(outbox.stats().unwrap().pending, 1);
     }
@@ -1015,28 +881,13 @@ mod tests {
     #[test]
     fn full_disk_refuses_new_and_keeps_old() {
         let dir = tempfile::tempdir().unwrap();
-        let options = OutboxOptions {
-            max_bytes: Some(64 * 1024),
-        };
+        let options = OutboxOptions { max_bytes: Some(64 * 1024) };
         let (outbox, _) = Outbox::open_with(dir.path(), &options).unwrap();
         let mut queued = 0;
         let err = loop {
             let id = Uuid::now_v7();
-            let new = NewSubmission {
-                id,
-                kind: Kind::Assist,
-                created_at_ms: now_ms(),
-                ticket_day: None,
-            };
-            match outbox.enqueue(&new, |_| {
-                (
-                    Rendered {
-                        body: vec![b'x'; 2000],
-                        ticket: None,
-                    },
-                    (),
-                )
-            }) {
+            let new = NewSubmission { id, kind: Kind::Assist, created_at_ms: now_ms(), ticket_day: None };
+            match outbox.enqueue(&new, |_| (Rendered { body: vec![b'x'; 2000], ticket: None }, ())) {
                 Ok(()) => queued += 1,
                 Err(e) => break e,
             }
@@ -1047,10 +898,6 @@ mod tests {
         assert_eq!(outbox.stats().unwrap().pending, queued);
         drop(outbox);
         let (again, _) = Outbox::open(dir.path()).unwrap();
-        assert_eq!(
-            again.stats().unwrap().pending,
-            queued,
-            "nothing already queued was lost"
-        );
+        assert_eq!(again.stats().unwrap().pending, queued, "nothing already queued was lost");
     }
 }

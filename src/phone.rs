@@ -75,27 +75,15 @@ mod tests {
 
     #[test]
     fn accepts_mainland_mobiles() {
-        for n in [
-            "13812345678",
-            "19912345678",
-            "138 1234 5678",
-            "138-1234-5678",
-            "15000000000",
-        ] {
+        for n in ["13812345678", "19912345678", "138 1234 5678", "138-1234-5678", "15000000000"] {
             assert!(MobileNumber::parse(n).is_ok(), "{n}");
         }
     }
 
     #[test]
     fn refuses_with_a_reason() {
-        assert_eq!(
-            MobileNumber::parse("1381234567"),
-            Err(PhoneError::WrongLength(10))
-        );
-        assert_eq!(
-            MobileNumber::parse("138123456789"),
-            Err(PhoneError::WrongLength(12))
-        );
+        assert_eq!(MobileNumber::parse("1381234567"), Err(PhoneError::WrongLength(10)));
+        assert_eq!(MobileNumber::parse("138123456789"), Err(PhoneError::WrongLength(12)));
         assert_eq!(MobileNumber::parse("23812345678"), Err(PhoneError::WrongPrefix));
         assert_eq!(MobileNumber::parse("12812345678"), Err(PhoneError::WrongPrefix));
         assert_eq!(MobileNumber::parse("1381234567a"), Err(PhoneError::NotDigits));

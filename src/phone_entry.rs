@@ -50,10 +50,7 @@ pub struct PhoneEntry {
 impl PhoneEntry {
     /// Wires the `Phone` global's callbacks.
     pub fn install(window: &AppWindow) -> Rc<PhoneEntry> {
-        let entry = Rc::new(PhoneEntry {
-            window: window.as_weak(),
-            state: RefCell::default(),
-        });
+        let entry = Rc::new(PhoneEntry { window: window.as_weak(), state: RefCell::default() });
         let g = window.global::<Phone>();
         let weak = Rc::downgrade(&entry);
         g.on_press_digit(move |d| {
@@ -98,11 +95,7 @@ impl PhoneEntry {
     /// The accepted number and wishes, if the citizen left one.
     pub fn contact(&self) -> Option<Contact> {
         let s = self.state.borrow();
-        s.number.clone().map(|number| Contact {
-            number,
-            callback: s.callback,
-            consent: s.consent,
-        })
+        s.number.clone().map(|number| Contact { number, callback: s.callback, consent: s.consent })
     }
 
     /// Called by the flow's Next: accepts what was typed. `false` keeps the citizen on the
@@ -164,14 +157,9 @@ impl PhoneEntry {
         let s = self.state.borrow();
         g.set_digits(s.digits.clone().into());
         g.set_grouped(group_digits(&s.digits).into());
+        g.set_complete(s.digits.len() == 11 && s.problem.is_none());
         g.set_accepted(s.number.is_some());
-        g.set_masked(
-            s.number
-                .as_ref()
-                .map(MobileNumber::masked)
-                .unwrap_or_default()
-                .into(),
-        );
+        g.set_masked(s.number.as_ref().map(MobileNumber::masked).unwrap_or_default().into());
         g.set_problem(s.problem.unwrap_or(Problem::None) as i32);
         g.set_callback_wanted(s.callback);
         g.set_consent(s.consent);

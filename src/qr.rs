@@ -20,11 +20,7 @@ pub fn render(text: &str, scale: u32) -> Result<SharedPixelBuffer<Rgb8Pixel>, Qr
     let scale = scale.max(1);
     let side = (modules + 2 * QUIET_ZONE) * scale;
     let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(side, side);
-    let white = Rgb8Pixel {
-        r: 255,
-        g: 255,
-        b: 255,
-    };
+    let white = Rgb8Pixel { r: 255, g: 255, b: 255 };
     let black = Rgb8Pixel { r: 0, g: 0, b: 0 };
     let colors = code.to_colors();
     let pixels = buffer.make_mut_slice();
@@ -33,11 +29,7 @@ pub fn render(text: &str, scale: u32) -> Result<SharedPixelBuffer<Rgb8Pixel>, Qr
         let inside = |v: u32| (QUIET_ZONE..QUIET_ZONE + modules).contains(&v);
         *pixel = if inside(x) && inside(y) {
             let index = ((y - QUIET_ZONE) * modules + (x - QUIET_ZONE)) as usize;
-            if colors[index] == Color::Dark {
-                black
-            } else {
-                white
-            }
+            if colors[index] == Color::Dark { black } else { white }
         } else {
             white
         };

@@ -29,18 +29,12 @@ pub struct RepeatFilter {
 impl RepeatFilter {
     /// A filter with the given minimum interval.
     pub fn new(interval: Duration) -> Self {
-        RepeatFilter {
-            interval,
-            last: HashMap::new(),
-        }
+        RepeatFilter { interval, last: HashMap::new() }
     }
 
     /// Records a rating of `window` at `now`; true when it came too soon after the last.
     pub fn check_and_record(&mut self, window: &str, now: Instant) -> bool {
-        let repeat = self
-            .last
-            .get(window)
-            .is_some_and(|t| now.saturating_duration_since(*t) < self.interval);
+        let repeat = self.last.get(window).is_some_and(|t| now.saturating_duration_since(*t) < self.interval);
         self.last.insert(window.to_string(), now);
         repeat
     }
@@ -72,10 +66,7 @@ struct Draft {
 
 impl Draft {
     fn fresh() -> Draft {
-        Draft {
-            step: 1,
-            ..Draft::default()
-        }
+        Draft { step: 1, ..Draft::default() }
     }
 }
 
@@ -181,9 +172,8 @@ impl RatingFlow {
     /// Matters of a department, common ones first.
     fn matters_of(&self, department: &str) -> Vec<usize> {
         let matters = &self.config.config.matters;
-        let mut list: Vec<usize> = (0..matters.len())
-            .filter(|&m| matters[m].department == department)
-            .collect();
+        let mut list: Vec<usize> =
+            (0..matters.len()).filter(|&m| matters[m].department == department).collect();
         list.sort_by_key(|&m| !matters[m].common);
         list
     }
@@ -213,11 +203,7 @@ impl RatingFlow {
     }
 
     fn choose_staff(&self, index: i32) {
-        let count = self
-            .draft
-            .borrow()
-            .window
-            .map_or(0, |w| self.config.config.windows[w].staff.len());
+        let count = self.draft.borrow().window.map_or(0, |w| self.config.config.windows[w].staff.len());
         self.update(|d| {
             d.staff = valid_index(index, count);
             if d.matter_list.is_empty() {
@@ -254,9 +240,7 @@ impl RatingFlow {
     fn offered(&self, level: u8) -> Vec<usize> {
         let wanted = polarity(level);
         let reasons = &self.config.config.rating_reasons;
-        (0..reasons.len())
-            .filter(|&r| reasons[r].polarity == wanted)
-            .collect()
+        (0..reasons.len()).filter(|&r| reasons[r].polarity == wanted).collect()
     }
 
     fn toggle_reason(&self, index: i32) {
@@ -342,10 +326,7 @@ impl RatingFlow {
             self.update(|d| d.send_failed = true);
             return;
         };
-        payload.probable_repeat = self
-            .repeats
-            .borrow_mut()
-            .check_and_record(&payload.window, Instant::now());
+        payload.probable_repeat = self.repeats.borrow_mut().check_and_record(&payload.window, Instant::now());
         match submitter.rating(&payload) {
             Ok(receipt) => {
                 tracing::info!(id = %receipt.id, level = payload.level, repeat = payload.probable_repeat, "rating queued");
@@ -368,28 +349,23 @@ impl RatingFlow {
 
     /// The thank-you screen, which returns home by itself.
     fn show_thanks(self: &Rc<Self>, w: &AppWindow) {
-        let secs = if w.global::<Theme>().get_elder() {
-            THANKS_SECS * 2
-        } else {
-            THANKS_SECS
-        };
+        let secs = if w.global::<Theme>().get_elder() { THANKS_SECS * 2 } else { THANKS_SECS };
         self.thanks_left.set(secs);
         w.global::<Rating>().set_thanks_seconds_left(secs as i32);
         w.global::<Shell>().set_page(Page::Thanks);
         let weak = Rc::downgrade(self);
-        self.thanks_timer
-            .start(TimerMode::Repeated, Duration::from_secs(1), move || {
-                let Some(flow) = weak.upgrade() else { return };
-                let left = flow.thanks_left.get().saturating_sub(1);
-                flow.thanks_left.set(left);
-                if let Some(w) = flow.window.upgrade() {
-                    w.global::<Rating>().set_thanks_seconds_left(left as i32);
-                }
-                if left == 0 {
-                    flow.thanks_timer.stop();
-                    (flow.end_session)();
-                }
-            });
+        self.thanks_timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            let Some(flow) = weak.upgrade() else { return };
+            let left = flow.thanks_left.get().saturating_sub(1);
+            flow.thanks_left.set(left);
+            if let Some(w) = flow.window.upgrade() {
+                w.global::<Rating>().set_thanks_seconds_left(left as i32);
+            }
+            if left == 0 {
+                flow.thanks_timer.stop();
+                (flow.end_session)();
+            }
+        });
     }
 
     /// The submission payload, once who and how are known (phone added by `send`).
@@ -405,11 +381,7 @@ impl RatingFlow {
             staff_id: d.staff.map(|s| window.staff[s].id.clone()),
             matter: d.matter.map(|m| c.matters[m].id.clone()),
             level: d.level,
-            tags: d
-                .reasons
-                .iter()
-                .map(|&r| c.rating_reasons[r].id.clone())
-                .collect(),
+            tags: d.reasons.iter().map(|&r| c.rating_reasons[r].id.clone()).collect(),
             probable_repeat: false,
             phone: None,
             callback_requested: false,
@@ -425,30 +397,17 @@ impl RatingFlow {
         let lang = self.language.get();
         let d = self.draft.borrow();
         let department_name = |id: &str| {
-            c.departments
-                .iter()
-                .find(|dep| dep.id == id)
-                .map(|dep| dep.name.get(lang))
-                .unwrap_or_default()
+            c.departments.iter().find(|dep| dep.id == id).map(|dep| dep.name.get(lang)).unwrap_or_default()
         };
         g.set_step(d.step);
         g.set_total_steps(if is_bad(d.level) { 4 } else { 3 });
         g.set_who_screen(d.who_screen);
         g.set_windows(model(c.windows.iter().enumerate().map(|(i, win)| {
-            choice(
-                &win.number,
-                &win.number,
-                department_name(&win.department),
-                d.window == Some(i),
-                -1,
-            )
+            choice(&win.number, &win.number, department_name(&win.department), d.window == Some(i), -1)
         })));
         let staff = d.window.map(|win| &c.windows[win].staff[..]).unwrap_or_default();
         g.set_staff(model(
-            staff
-                .iter()
-                .enumerate()
-                .map(|(i, s)| choice(&s.id, &s.name, &s.id, d.staff == Some(i), -1)),
+            staff.iter().enumerate().map(|(i, s)| choice(&s.id, &s.name, &s.id, d.staff == Some(i), -1)),
         ));
         g.set_matters(model(d.matter_list.iter().map(|&m| {
             let matter = &c.matters[m];
@@ -457,21 +416,10 @@ impl RatingFlow {
         g.set_level(d.level.into());
         g.set_reasons(model(self.offered(d.level).into_iter().map(|r| {
             let reason = &c.rating_reasons[r];
-            choice(
-                &reason.id,
-                reason.get(lang),
-                "",
-                d.reasons.contains(&r),
-                reason.dimension.index(),
-            )
+            choice(&reason.id, reason.get(lang), "", d.reasons.contains(&r), reason.dimension.index())
         })));
         g.set_reason_missing(d.reason_missing);
-        g.set_window_number(
-            d.window
-                .map(|win| c.windows[win].number.as_str())
-                .unwrap_or_default()
-                .into(),
-        );
+        g.set_window_number(d.window.map(|win| c.windows[win].number.as_str()).unwrap_or_default().into());
         g.set_cancel_asked(d.cancel_asked);
         g.set_send_failed(d.send_failed);
     }
@@ -484,21 +432,11 @@ fn is_bad(level: u8) -> bool {
 
 /// Which reasons a level is offered: praise for the top two, criticism for the rest.
 fn polarity(level: u8) -> Polarity {
-    if level >= 4 {
-        Polarity::Praise
-    } else {
-        Polarity::Criticism
-    }
+    if level >= 4 { Polarity::Praise } else { Polarity::Criticism }
 }
 
 fn choice(id: &str, title: &str, hint: &str, selected: bool, group: i32) -> Choice {
-    Choice {
-        id: id.into(),
-        title: title.into(),
-        hint: hint.into(),
-        selected,
-        group,
-    }
+    Choice { id: id.into(), title: title.into(), hint: hint.into(), selected, group }
 }
 
 fn valid_index(index: i32, len: usize) -> Option<usize> {
@@ -518,20 +456,11 @@ mod tests {
         let mut f = RepeatFilter::new(Duration::from_secs(10));
         let t0 = Instant::now();
         assert!(!f.check_and_record("3", t0));
-        assert!(
-            f.check_and_record("3", t0 + Duration::from_secs(9)),
-            "9 s later: repeat"
-        );
-        assert!(
-            !f.check_and_record("4", t0 + Duration::from_secs(9)),
-            "another window is fine"
-        );
+        assert!(f.check_and_record("3", t0 + Duration::from_secs(9)), "9 s later: repeat");
+        assert!(!f.check_and_record("4", t0 + Duration::from_secs(9)), "another window is fine");
         // The interval runs from the last rating, so a burst stays flagged.
         assert!(f.check_and_record("3", t0 + Duration::from_secs(18)));
-        assert!(
-            !f.check_and_record("3", t0 + Duration::from_secs(29)),
-            "11 s after the last: fine"
-        );
+        assert!(!f.check_and_record("3", t0 + Duration::from_secs(29)), "11 s after the last: fine");
     }
 
     #[test]

@@ -58,10 +58,8 @@ pub fn render(
 ) -> Result<SharedPixelBuffer<Rgb8Pixel>, ScreenshotError> {
     let (width, height) = request.size;
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    slint::platform::set_platform(Box::new(HeadlessPlatform {
-        window: window.clone(),
-    }))
-    .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    slint::platform::set_platform(Box::new(HeadlessPlatform { window: window.clone() }))
+        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     window.set_size(PhysicalSize::new(width, height));
     let app =
         KioskApp::new(config, AppOptions::default()).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
@@ -78,20 +76,14 @@ pub fn render(
 
 /// Encodes RGB pixels as a PNG file.
 pub fn write_png(buffer: &SharedPixelBuffer<Rgb8Pixel>, path: &Path) -> Result<(), ScreenshotError> {
-    let write_err = |source| ScreenshotError::Write {
-        path: path.display().to_string(),
-        source,
-    };
+    let write_err = |source| ScreenshotError::Write { path: path.display().to_string(), source };
     let file = std::fs::File::create(path).map_err(write_err)?;
     let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), buffer.width(), buffer.height());
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let to_io = |e: png::EncodingError| std::io::Error::other(e.to_string());
     let mut writer = encoder.write_header().map_err(to_io).map_err(write_err)?;
-    writer
-        .write_image_data(buffer.as_bytes())
-        .map_err(to_io)
-        .map_err(write_err)?;
+    writer.write_image_data(buffer.as_bytes()).map_err(to_io).map_err(write_err)?;
     writer.finish().map_err(to_io).map_err(write_err)?;
     Ok(())
 }

@@ -96,9 +96,7 @@ pub struct Submitter {
 
 impl std::fmt::Debug for Submitter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Submitter")
-            .field("kiosk_id", &self.kiosk_id)
-            .finish_non_exhaustive()
+        f.debug_struct("Submitter").field("kiosk_id", &self.kiosk_id).finish_non_exhaustive()
     }
 }
 
@@ -114,11 +112,7 @@ impl Submitter {
             calendar: WorkCalendar::from_config(config),
             simple_days: c.deadlines.simple_working_days,
             complex_days: c.deadlines.complex_working_days,
-            complexity: c
-                .problem_types
-                .iter()
-                .map(|p| (p.id.clone(), p.complexity))
-                .collect(),
+            complexity: c.problem_types.iter().map(|p| (p.id.clone(), p.complexity)).collect(),
         }
     }
 
@@ -139,15 +133,10 @@ impl Submitter {
         payload: &ComplaintPayload,
     ) -> Result<Receipt, SubmitError> {
         if !(1..=3).contains(&payload.visits) {
-            return Err(SubmitError::Invalid(format!(
-                "visits is {}, must be 1, 2 or 3",
-                payload.visits
-            )));
+            return Err(SubmitError::Invalid(format!("visits is {}, must be 1, 2 or 3", payload.visits)));
         }
         if payload.phone.is_some() && !payload.consent_given {
-            return Err(SubmitError::Invalid(
-                "a phone number needs the citizen's consent".into(),
-            ));
+            return Err(SubmitError::Invalid("a phone number needs the citizen's consent".into()));
         }
         check_phone(payload.phone.as_ref())?;
         let complexity = self.complexity.get(&payload.problem_type).ok_or_else(|| {
@@ -172,10 +161,7 @@ impl Submitter {
         payload: &RatingPayload,
     ) -> Result<Receipt, SubmitError> {
         if !(1..=5).contains(&payload.level) {
-            return Err(SubmitError::Invalid(format!(
-                "level is {}, must be 1 to 5",
-                payload.level
-            )));
+            return Err(SubmitError::Invalid(format!("level is {}, must be 1 to 5", payload.level)));
         }
         check_phone(payload.phone.as_ref())?;
         let days = payload.is_bad().then_some(self.simple_days);
@@ -214,12 +200,7 @@ impl Submitter {
                     let number = TicketNumber::new(&self.hall_code, &self.kiosk_id, today, seq);
                     let link = tracking_link(&self.tracking_base, &number, &token);
                     let reply_due = self.calendar.add_working_days(today, days);
-                    Some(TicketReceipt {
-                        number,
-                        token,
-                        link,
-                        reply_due,
-                    })
+                    Some(TicketReceipt { number, token, link, reply_due })
                 }
                 _ => None,
             };
@@ -236,13 +217,7 @@ impl Submitter {
                 payload,
             };
             let body = serde_json::to_vec(&body).expect("submission types always serialise");
-            (
-                Rendered {
-                    body,
-                    ticket: ticket.as_ref().map(|t| t.number.to_string()),
-                },
-                ticket,
-            )
+            (Rendered { body, ticket: ticket.as_ref().map(|t| t.number.to_string()) }, ticket)
         })?;
         tracing::info!(%id, %kind, ticket = ticket.as_ref().map(|t| t.number.as_str()), "submission queued");
         Ok(Receipt { id, kind, ticket })
@@ -297,28 +272,13 @@ mod tests {
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
         let s = Submitter::new(&config(), outbox);
         // Friday 2026-11-20; complex = 5 working days -> Friday 27th.
-        let r = s
-            .complaint_at(at("2026-11-20T10:00:00+08:00"), &complaint("missing-materials"))
-            .unwrap();
+        let r = s.complaint_at(at("2026-11-20T10:00:00+08:00"), &complaint("missing-materials")).unwrap();
         let t = r.ticket.as_ref().unwrap();
-        assert!(
-            t.number.as_str().starts_with("440305-K01-261120-0001"),
-            "{}",
-            t.number
-        );
+        assert!(t.number.as_str().starts_with("440305-K01-261120-0001"), "{}", t.number);
         assert_eq!(t.reply_due, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
-        assert_eq!(
-            t.link,
-            format!(
-                "https://track.example.gov.cn/t/{}?k={}",
-                t.number,
-                t.token.reveal()
-            )
-        );
+        assert_eq!(t.link, format!("https://track.example.gov.cn/t/{}?k={}", t.number, t.token.reveal()));
         // Simple: 2 working days -> Tuesday 24th; the sequence goes on.
-        let r2 = s
-            .complaint_at(at("2026-11-20T10:01:00+08:00"), &complaint("overdue"))
-            .unwrap();
+        let r2 = s.complaint_at(at("2026-11-20T10:01:00+08:00"), &complaint("overdue")).unwrap();
         let t2 = r2.ticket.as_ref().unwrap();
         assert!(t2.number.as_str().contains("-0002"));
         assert_eq!(t2.reply_due, NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
@@ -360,18 +320,8 @@ mod tests {
         assert!(s.rating(&rating).unwrap().ticket.is_some());
         rating.level = 0;
         assert!(matches!(s.rating(&rating), Err(SubmitError::Invalid(_))));
-        assert!(
-            s.assist(&AssistPayload {
-                screen: "complaint-details".into()
-            })
-            .unwrap()
-            .ticket
-            .is_none()
-        );
-        assert!(matches!(
-            s.complaint(&complaint("no-such-type")),
-            Err(SubmitError::Invalid(_))
-        ));
+        assert!(s.assist(&AssistPayload { screen: "complaint-details".into() }).unwrap().ticket.is_none());
+        assert!(matches!(s.complaint(&complaint("no-such-type")), Err(SubmitError::Invalid(_))));
         let mut bad_phone = complaint("overdue");
         bad_phone.phone = Some(Personal("12345".into()));
         assert!(matches!(s.complaint(&bad_phone), Err(SubmitError::Invalid(_))));

@@ -129,9 +129,7 @@ impl TrackingToken {
     pub fn generate() -> Result<TrackingToken, getrandom::Error> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes)?;
-        Ok(TrackingToken(
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-        ))
+        Ok(TrackingToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
     }
 
     /// Wraps a token received from a citizen's link (the intake server uses this).
@@ -163,12 +161,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The QR link: `{base_url without trailing '/'}/t/{number}?k={token}`.
 pub fn tracking_link(base_url: &str, number: &TicketNumber, token: &TrackingToken) -> String {
-    format!(
-        "{}/t/{}?k={}",
-        base_url.trim_end_matches('/'),
-        number,
-        token.reveal()
-    )
+    format!("{}/t/{}?k={}", base_url.trim_end_matches('/'), number, token.reveal())
 }
 
 #[cfg(test)]
@@ -191,20 +184,13 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let t = TicketNumber::new("440305", "K01", day, 42);
         assert!(t.as_str().starts_with("440305-K01-261122-0042"), "{t}");
-        assert_eq!(
-            t.as_str(),
-            "440305-K01-261122-0042R",
-            "checked against an independent implementation"
-        );
+        assert_eq!(t.as_str(), "440305-K01-261122-0042R", "checked against an independent implementation");
         assert_eq!(
             TicketNumber::new("440305", "K01", NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), 1).as_str(),
             "440305-K01-261120-0001U"
         );
         assert_eq!(TicketNumber::parse(t.as_str()).unwrap(), t);
-        assert_eq!(
-            TicketNumber::parse(&format!("  {}  ", t.as_str().to_lowercase())).unwrap(),
-            t
-        );
+        assert_eq!(TicketNumber::parse(&format!("  {}  ", t.as_str().to_lowercase())).unwrap(), t);
         for t in sample() {
             assert_eq!(TicketNumber::parse(t.as_str()).unwrap(), t);
         }
@@ -242,12 +228,8 @@ mod tests {
     fn detects_every_adjacent_transposition() {
         for t in sample() {
             // Adjacent in the check's sense: neighbouring alphanumerics, across a hyphen too.
-            let chars: Vec<(usize, u8)> = t
-                .as_str()
-                .bytes()
-                .enumerate()
-                .filter(|&(_, c)| c != b'-')
-                .collect();
+            let chars: Vec<(usize, u8)> =
+                t.as_str().bytes().enumerate().filter(|&(_, c)| c != b'-').collect();
             for w in chars.windows(2) {
                 let ((i, a), (j, b)) = (w[0], w[1]);
                 if a == b {
@@ -267,18 +249,11 @@ mod tests {
         let b = TrackingToken::generate().unwrap();
         assert_ne!(a, b);
         assert_eq!(a.reveal().len(), 22, "16 bytes in base64url without padding");
-        assert!(
-            a.reveal()
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        );
+        assert!(a.reveal().bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_eq!(a.sha256_hex().len(), 64);
         assert_eq!(format!("{a:?}"), "TrackingToken(<secret>)");
         // Known vector: SHA-256 of "abc".
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let n = TicketNumber::new("440305", "K01", day, 1);
         let link = tracking_link("https://track.example/", &n, &a);

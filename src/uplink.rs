@@ -62,10 +62,8 @@ impl UplinkSettings {
     /// The settings of a validated config, with the production timings.
     pub fn from_config(config: &LoadedConfig) -> Result<UplinkSettings, UplinkError> {
         let server = &config.config.server;
-        let base_url = url::Url::parse(&server.base_url).map_err(|e| UplinkError::Url {
-            url: server.base_url.clone(),
-            why: e.to_string(),
-        })?;
+        let base_url = url::Url::parse(&server.base_url)
+            .map_err(|e| UplinkError::Url { url: server.base_url.clone(), why: e.to_string() })?;
         Ok(UplinkSettings {
             base_url,
             kiosk_id: config.config.kiosk.id.clone(),
@@ -243,33 +241,21 @@ pub fn full_jitter(ceiling: Duration) -> Duration {
 /// Reads the bearer token, refusing a file that others may read.
 pub fn read_token(path: &Path) -> Result<String, UplinkError> {
     use std::os::unix::fs::PermissionsExt;
-    let err = |source| UplinkError::Token {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| UplinkError::Token { path: path.to_path_buf(), source };
     let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
     if mode & 0o077 != 0 {
-        return Err(UplinkError::TokenPermissions {
-            path: path.to_path_buf(),
-            mode: mode & 0o777,
-        });
+        return Err(UplinkError::TokenPermissions { path: path.to_path_buf(), mode: mode & 0o777 });
     }
     let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
     if token.is_empty() {
-        return Err(UplinkError::TokenEmpty {
-            path: path.to_path_buf(),
-        });
+        return Err(UplinkError::TokenEmpty { path: path.to_path_buf() });
     }
     Ok(token)
 }
 
 /// One attempt's result.
 enum Attempt {
-    Reply {
-        status: StatusCode,
-        retry_after: Option<Duration>,
-        body: String,
-    },
+    Reply { status: StatusCode, retry_after: Option<Duration>, body: String },
     Failed(String),
 }
 
@@ -305,9 +291,7 @@ pub struct Uplink {
 
 impl std::fmt::Debug for Uplink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Uplink")
-            .field("base_url", &self.settings.base_url.as_str())
-            .finish_non_exhaustive()
+        f.debug_struct("Uplink").field("base_url", &self.settings.base_url.as_str()).finish_non_exhaustive()
     }
 }
 
@@ -331,10 +315,8 @@ impl Uplink {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("hall-kiosk/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = &settings.ca_file {
-            let why = |e: &dyn std::fmt::Display| UplinkError::CaFile {
-                path: ca.clone(),
-                why: e.to_string(),
-            };
+            let why =
+                |e: &dyn std::fmt::Display| UplinkError::CaFile { path: ca.clone(), why: e.to_string() };
             let pem = std::fs::read(ca).map_err(|e| why(&e))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| why(&e))?;
             if certs.is_empty() {
@@ -346,16 +328,7 @@ impl Uplink {
         }
         let client = builder.build().map_err(UplinkError::Client)?;
         let (status, _) = watch::channel(UplinkStatus::default());
-        Ok(Uplink {
-            outbox,
-            settings,
-            client,
-            token,
-            status,
-            events: None,
-            failures: 0,
-            cursor: 0,
-        })
+        Ok(Uplink { outbox, settings, client, token, status, events: None, failures: 0, cursor: 0 })
     }
 
     /// A view of the uplink's status for the UI.
@@ -441,10 +414,7 @@ impl Uplink {
                 let attempt = self.attempt(&row).await;
                 let (event, _) = self.settle(&row, attempt);
                 report(&event);
-                if matches!(
-                    event,
-                    DeliveryEvent::Retry { .. } | DeliveryEvent::CredentialsRejected { .. }
-                ) {
+                if matches!(event, DeliveryEvent::Retry { .. } | DeliveryEvent::CredentialsRejected { .. }) {
                     break 'pages;
                 }
             }
@@ -521,11 +491,7 @@ impl Uplink {
             Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };
-        Attempt::Reply {
-            status,
-            retry_after,
-            body,
-        }
+        Attempt::Reply { status, retry_after, body }
     }
 
     /// Records an attempt's result in the outbox. Returns the event and, when the uplink
@@ -534,11 +500,7 @@ impl Uplink {
         let now = now_ms();
         let (status, retry_after, body) = match attempt {
             Attempt::Failed(error) => return self.retry(row, error, None),
-            Attempt::Reply {
-                status,
-                retry_after,
-                body,
-            } => (status, retry_after, body),
+            Attempt::Reply { status, retry_after, body } => (status, retry_after, body),
         };
         match classify(status) {
             ReplyClass::Delivered => {
@@ -562,11 +524,8 @@ impl Uplink {
                 if let Err(e) = self.outbox.mark_dead(&row.id, status.as_u16(), &body, now) {
                     tracing::error!(id = %row.id, error = %e, "cannot record the dead letter; it stays pending");
                 }
-                let event = DeliveryEvent::DeadLettered {
-                    id: row.id.clone(),
-                    status: status.as_u16(),
-                    reason: body,
-                };
+                let event =
+                    DeliveryEvent::DeadLettered { id: row.id.clone(), status: status.as_u16(), reason: body };
                 (event, None)
             }
             ReplyClass::CredentialsRejected => {
@@ -577,10 +536,7 @@ impl Uplink {
                     "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
                 );
                 let wait = self.settings.auth_retry;
-                if let Err(e) = self
-                    .outbox
-                    .mark_retry(&row.id, now + wait.as_millis() as i64, &error)
-                {
+                if let Err(e) = self.outbox.mark_retry(&row.id, now + wait.as_millis() as i64, &error) {
                     tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
                 }
                 self.status.send_modify(|s| {
@@ -588,10 +544,7 @@ impl Uplink {
                     s.last_error = Some(error);
                 });
                 (
-                    DeliveryEvent::CredentialsRejected {
-                        id: row.id.clone(),
-                        status: status.as_u16(),
-                    },
+                    DeliveryEvent::CredentialsRejected { id: row.id.clone(), status: status.as_u16() },
                     Some(wait),
                 )
             }
@@ -600,10 +553,8 @@ impl Uplink {
                 if !body.is_empty() {
                     error = format!("{error}: {}", crate::outbox::truncate(&body, 200));
                 }
-                let scaled = retry_after.map(|d| {
-                    d.mul_f64(self.settings.retry_after_scale)
-                        .min(self.settings.retry_after_max)
-                });
+                let scaled = retry_after
+                    .map(|d| d.mul_f64(self.settings.retry_after_scale).min(self.settings.retry_after_max));
                 self.retry(row, error, scaled)
             }
         }
@@ -621,20 +572,11 @@ impl Uplink {
         let wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(self.failures)));
         let row_wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts + 1)));
         tracing::warn!(id = %row.id, attempts = row.attempts + 1, error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
-        if let Err(e) = self
-            .outbox
-            .mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error)
-        {
+        if let Err(e) = self.outbox.mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error) {
             tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
         }
         self.status.send_modify(|s| s.last_error = Some(error.clone()));
-        (
-            DeliveryEvent::Retry {
-                id: row.id.clone(),
-                error,
-            },
-            Some(wait),
-        )
+        (DeliveryEvent::Retry { id: row.id.clone(), error }, Some(wait))
     }
 
     /// The backoff ceiling after `n` consecutive failures: base × 2^(n-1), at most the cap.
@@ -735,10 +677,7 @@ fn describe(e: &reqwest::Error) -> String {
 /// Milliseconds since the epoch as RFC 3339 in the kiosk's local offset.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
-        })
+        .map(|t| t.with_timezone(&chrono::Local).to_rfc3339_opts(chrono::SecondsFormat::Millis, false))
         .unwrap_or_default()
 }
 
@@ -786,10 +725,8 @@ impl Drop for UplinkHandle {
 pub fn spawn(outbox: &Outbox, settings: UplinkSettings) -> Result<UplinkHandle, UplinkError> {
     let uplink = Uplink::new(outbox.another_connection()?, settings)?;
     let status = uplink.status();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(UplinkError::Thread)?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(UplinkError::Thread)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("uplink".into())
@@ -799,11 +736,7 @@ pub fn spawn(outbox: &Outbox, settings: UplinkSettings) -> Result<UplinkHandle, 
             }))
         })
         .map_err(UplinkError::Thread)?;
-    Ok(UplinkHandle {
-        status,
-        stop: Some(stop),
-        thread: Some(thread),
-    })
+    Ok(UplinkHandle { status, stop: Some(stop), thread: Some(thread) })
 }
 
 #[cfg(test)]
@@ -877,13 +810,7 @@ mod tests {
         assert!(err.to_string().contains("chmod 600"));
 
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
-        let plain = UplinkSettings {
-            base_url: "http://intake.example.gov.cn/".parse().unwrap(),
-            ..settings
-        };
-        assert!(matches!(
-            Uplink::new(outbox, plain).unwrap_err(),
-            UplinkError::Url { .. }
-        ));
+        let plain = UplinkSettings { base_url: "http://intake.example.gov.cn/".parse().unwrap(), ..settings };
+        assert!(matches!(Uplink::new(outbox, plain).unwrap_err(), UplinkError::Url { .. }));
     }
 }

@@ -28,10 +28,7 @@ impl WorkCalendar {
 
     /// The calendar of a validated config.
     pub fn from_config(config: &LoadedConfig) -> Self {
-        Self::new(
-            config.holidays.iter().copied(),
-            config.makeup_workdays.iter().copied(),
-        )
+        Self::new(config.holidays.iter().copied(), config.makeup_workdays.iter().copied())
     }
 
     /// Whether the hall works on this day.
@@ -48,9 +45,7 @@ impl WorkCalendar {
         let mut day = from;
         let mut left = days;
         while left > 0 {
-            day = day
-                .checked_add_days(Days::new(1))
-                .expect("date within chrono's range");
+            day = day.checked_add_days(Days::new(1)).expect("date within chrono's range");
             if self.is_working_day(day) {
                 left -= 1;
             }
@@ -69,10 +64,7 @@ mod tests {
 
     /// The 2026 Spring Festival: 15-23 February off, Saturdays 14 and 28 February worked.
     fn spring_festival_2026() -> WorkCalendar {
-        WorkCalendar::new(
-            (15..=23).map(|day| d(2026, 2, day)),
-            [d(2026, 2, 14), d(2026, 2, 28)],
-        )
+        WorkCalendar::new((15..=23).map(|day| d(2026, 2, day)), [d(2026, 2, 14), d(2026, 2, 28)])
     }
 
     #[test]

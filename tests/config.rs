@@ -12,21 +12,14 @@ fn example_text() -> String {
 
 /// 1-based line of the `nth` (0-based) occurrence of `needle` in `text`.
 fn line_of(text: &str, needle: &str, nth: usize) -> usize {
-    let offset = text
-        .match_indices(needle)
-        .nth(nth)
-        .unwrap_or_else(|| panic!("{needle:?} #{nth} not in text"))
-        .0;
+    let offset =
+        text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("{needle:?} #{nth} not in text")).0;
     text[..offset].matches('\n').count() + 1
 }
 
 /// Replaces the `nth` occurrence of `from` with `to`.
 fn replace_nth(text: &str, from: &str, to: &str, nth: usize) -> String {
-    let offset = text
-        .match_indices(from)
-        .nth(nth)
-        .unwrap_or_else(|| panic!("{from:?} #{nth} not in text"))
-        .0;
+    let offset = text.match_indices(from).nth(nth).unwrap_or_else(|| panic!("{from:?} #{nth} not in text")).0;
     format!("{}{}{}", &text[..offset], to, &text[offset + from.len()..])
 }
 
@@ -52,10 +45,7 @@ fn assert_problem(text: &str, line: usize, field: &str, words: &str) {
 fn example_config_is_valid_and_realistic() {
     let loaded = config::parse(Path::new("example.toml"), &example_text()).expect("valid");
     let c = &loaded.config;
-    assert!(
-        c.departments.len() >= 8,
-        "a realistic hall has at least 8 departments"
-    );
+    assert!(c.departments.len() >= 8, "a realistic hall has at least 8 departments");
     assert!(c.matters.len() >= 30, "and at least 30 matters");
     assert!(c.problem_types.len() >= 9);
     assert!(c.windows.iter().all(|w| !w.staff.is_empty()));
@@ -65,23 +55,13 @@ fn example_config_is_valid_and_realistic() {
 #[test]
 fn bad_url_names_line_and_field() {
     let text = example_text().replace("https://intake.example.gov.cn", "htps//intake");
-    assert_problem(
-        &text,
-        line_of(&text, "htps//intake", 0),
-        "server.base_url",
-        "not a URL",
-    );
+    assert_problem(&text, line_of(&text, "htps//intake", 0), "server.base_url", "not a URL");
 }
 
 #[test]
 fn plain_http_is_only_for_loopback() {
     let text = example_text().replace("https://track.example.gov.cn", "http://track.example.gov.cn");
-    assert_problem(
-        &text,
-        line_of(&text, "http://track", 0),
-        "tracking.base_url",
-        "plain http",
-    );
+    assert_problem(&text, line_of(&text, "http://track", 0), "tracking.base_url", "plain http");
     let text = example_text().replace("https://track.example.gov.cn", "http://127.0.0.1:8080");
     assert!(problems(&text).is_empty());
 }
@@ -96,11 +76,7 @@ fn duplicate_department_id_names_both_places() {
         "duplicate department id \"tax\" (first used at departments[5].id)",
     );
     // Matters of the department that no longer exists are caught too.
-    assert!(
-        problems(&text)
-            .iter()
-            .any(|p| p.contains("\"health\" is not a department id"))
-    );
+    assert!(problems(&text).iter().any(|p| p.contains("\"health\" is not a department id")));
 }
 
 #[test]
@@ -127,10 +103,8 @@ fn unknown_key_is_a_typo_not_a_default() {
     let list = problems(&text);
     let line = line_of(&text, "idle_timout_secs", 0);
     assert!(
-        list.iter().any(
-            |p| p.starts_with(&format!("kiosk.toml:{line}: ui.idle_timout_secs: "))
-                && p.contains("unknown field")
-        ),
+        list.iter().any(|p| p.starts_with(&format!("kiosk.toml:{line}: ui.idle_timout_secs: "))
+            && p.contains("unknown field")),
         "{list:#?}"
     );
 }
@@ -145,12 +119,7 @@ fn calendar_dates_are_checked() {
         "always a Saturday or Sunday",
     );
     let text = example_text().replace("2026-01-01, 2026-01-02", "2026-01-01T08:00:00, 2026-01-02");
-    assert_problem(
-        &text,
-        line_of(&text, "2026-01-01T08", 0),
-        "calendar.holidays[0]",
-        "plain date",
-    );
+    assert_problem(&text, line_of(&text, "2026-01-01T08", 0), "calendar.holidays[0]", "plain date");
     let text = example_text().replace("2026-01-01, 2026-01-02", "2026-01-01, 2026-01-01");
     assert_problem(
         &text,
@@ -166,38 +135,21 @@ fn pin_must_be_an_argon2id_hash() {
     let start = original.find("pin_hash = \"").unwrap();
     let end = start + original[start..].find('\n').unwrap();
     let text = format!("{}pin_hash = \"246810\"{}", &original[..start], &original[end..]);
-    assert_problem(
-        &text,
-        line_of(&text, "pin_hash = \"246810\"", 0),
-        "staff.pin_hash",
-        "argon2id",
-    );
+    assert_problem(&text, line_of(&text, "pin_hash = \"246810\"", 0), "staff.pin_hash", "argon2id");
 }
 
 #[test]
 fn text_that_would_not_fit_is_refused() {
     let long = "很".repeat(60);
-    let text = example_text().replace(
-        "hall_name = \"南山区政务服务中心\"",
-        &format!("hall_name = \"{long}\""),
-    );
+    let text =
+        example_text().replace("hall_name = \"南山区政务服务中心\"", &format!("hall_name = \"{long}\""));
     assert_problem(&text, line_of(&text, &long, 0), "kiosk.hall_name", "at most 40");
 }
 
 #[test]
 fn ids_must_match_references() {
-    let text = replace_nth(
-        &example_text(),
-        "department = \"tax\"",
-        "department = \"taxes\"",
-        0,
-    );
-    assert_problem(
-        &text,
-        line_of(&text, "\"taxes\"", 0),
-        "windows[7].department",
-        "not a department id",
-    );
+    let text = replace_nth(&example_text(), "department = \"tax\"", "department = \"taxes\"", 0);
+    assert_problem(&text, line_of(&text, "\"taxes\"", 0), "windows[7].department", "not a department id");
 }
 
 #[test]
@@ -229,11 +181,7 @@ fn check_config_command_exits_non_zero_and_names_the_problem() {
     );
     assert!(stderr.contains(&expected), "{stderr}");
 
-    let out = Command::new(bin)
-        .arg("check-config")
-        .arg(dir.path().join("missing.toml"))
-        .output()
-        .unwrap();
+    let out = Command::new(bin).arg("check-config").arg(dir.path().join("missing.toml")).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }

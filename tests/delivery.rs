@@ -46,11 +46,7 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
     if request.uri().path() != "/v1/submissions" {
         return next.run(request).await;
     }
-    let in_outage = faults
-        .outage_until
-        .lock()
-        .unwrap()
-        .is_some_and(|until| Instant::now() < until);
+    let in_outage = faults.outage_until.lock().unwrap().is_some_and(|until| Instant::now() < until);
     if in_outage {
         // Alternate the two ways a server is "down".
         if getrandom::u64().unwrap().is_multiple_of(2) {
@@ -64,9 +60,7 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
         Some(Fault::Status(code, retry_after)) => {
             let mut response = StatusCode::from_u16(code).unwrap().into_response();
             if let Some(ra) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_str(&ra).unwrap());
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_str(&ra).unwrap());
             }
             response
         }
@@ -118,13 +112,7 @@ async fn rig(token: &str, options: OutboxOptions) -> Rig {
     let config = common::load(&common::write_config(dir.path(), addr, token));
     let (outbox, _) = Outbox::open_with(&config.data_dir(), &options).unwrap();
     let settings = common::scaled_settings(&config, SCALE);
-    Rig {
-        submitter: Submitter::new(&config, outbox),
-        intake,
-        faults,
-        settings,
-        _dir: dir,
-    }
+    Rig { submitter: Submitter::new(&config, outbox), intake, faults, settings, _dir: dir }
 }
 
 fn rating(level: u8) -> RatingPayload {
@@ -148,12 +136,7 @@ fn queue(rig: &Rig, n: usize) -> Vec<String> {
             let receipt = match i % 3 {
                 0 => rig.submitter.rating(&rating(1)).unwrap(),
                 1 => rig.submitter.rating(&rating(5)).unwrap(),
-                _ => rig
-                    .submitter
-                    .assist(&AssistPayload {
-                        screen: format!("screen-{i}"),
-                    })
-                    .unwrap(),
+                _ => rig.submitter.assist(&AssistPayload { screen: format!("screen-{i}") }).unwrap(),
             };
             receipt.id.to_string()
         })
@@ -161,17 +144,9 @@ fn queue(rig: &Rig, n: usize) -> Vec<String> {
 }
 
 /// Starts the uplink; returns its status and the switch that stops it.
-fn start(
-    rig: &Rig,
-) -> (
-    tokio::sync::watch::Receiver<UplinkStatus>,
-    tokio::sync::oneshot::Sender<()>,
-) {
-    let uplink = Uplink::new(
-        rig.submitter.outbox().another_connection().unwrap(),
-        rig.settings.clone(),
-    )
-    .unwrap();
+fn start(rig: &Rig) -> (tokio::sync::watch::Receiver<UplinkStatus>, tokio::sync::oneshot::Sender<()>) {
+    let uplink =
+        Uplink::new(rig.submitter.outbox().another_connection().unwrap(), rig.settings.clone()).unwrap();
     let status = uplink.status();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(uplink.run(async {
@@ -196,13 +171,7 @@ async fn drained(rig: &Rig, limit: Duration) -> Duration {
 
 /// The ids the kiosk has recorded as delivered.
 fn delivered_ids(rig: &Rig) -> HashSet<String> {
-    rig.submitter
-        .outbox()
-        .delivered()
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect()
+    rig.submitter.outbox().delivered().unwrap().into_iter().map(|d| d.id).collect()
 }
 
 /// Every queued id is stored on the server exactly once, nothing else is, nothing conflicted.
@@ -210,22 +179,11 @@ fn assert_exactly_once(rig: &Rig, ids: &[String]) {
     let stored = rig.intake.stored_ids();
     let unique: HashSet<&String> = stored.iter().collect();
     assert_eq!(unique.len(), stored.len(), "a submission was stored twice");
-    assert_eq!(
-        unique,
-        ids.iter().collect::<HashSet<_>>(),
-        "stored set differs from queued set"
-    );
-    assert_eq!(
-        rig.intake.counters.stored.load(Ordering::Relaxed),
-        ids.len() as u64
-    );
+    assert_eq!(unique, ids.iter().collect::<HashSet<_>>(), "stored set differs from queued set");
+    assert_eq!(rig.intake.counters.stored.load(Ordering::Relaxed), ids.len() as u64);
     assert_eq!(rig.intake.counters.conflicts.load(Ordering::Relaxed), 0);
     let kept = delivered_ids(rig);
-    assert_eq!(
-        kept,
-        ids.iter().cloned().collect::<HashSet<_>>(),
-        "the kiosk's delivery records differ"
-    );
+    assert_eq!(kept, ids.iter().cloned().collect::<HashSet<_>>(), "the kiosk's delivery records differ");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,25 +210,16 @@ async fn every_fault_is_survived_and_each_submission_arrives_once() {
     let ids = queue(&rig, 30);
     let (status, stop) = start(&rig);
     drained(&rig, Duration::from_secs(30)).await;
-    assert!(
-        rig.faults.script.lock().unwrap().is_empty(),
-        "every fault was hit"
-    );
+    assert!(rig.faults.script.lock().unwrap().is_empty(), "every fault was hit");
     assert_exactly_once(&rig, &ids);
-    assert!(
-        rig.intake.counters.replayed.load(Ordering::Relaxed) >= 1,
-        "the timed-out request was replayed"
-    );
+    assert!(rig.intake.counters.replayed.load(Ordering::Relaxed) >= 1, "the timed-out request was replayed");
     // More submissions while the uplink idles are sent at once.
     let more = queue(&rig, 3);
     let took = drained(&rig, Duration::from_secs(5)).await;
     assert!(took < Duration::from_secs(2), "a new submission waited {took:?}");
     assert_exactly_once(&rig, &[ids, more].concat());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        rig.intake.counters.heartbeats.load(Ordering::Relaxed) >= 1,
-        "heartbeats are sent"
-    );
+    assert!(rig.intake.counters.heartbeats.load(Ordering::Relaxed) >= 1, "heartbeats are sent");
     let s = status.borrow().clone();
     assert_eq!((s.queue.pending, s.queue.dead_letters), (0, 0));
     assert!(s.queue.last_delivery_ms.is_some());
@@ -286,16 +235,10 @@ async fn two_minute_outage_loses_nothing() {
     let mut ids = queue(&rig, 10);
     tokio::time::sleep(outage / 2).await;
     ids.extend(queue(&rig, 10)); // citizens keep filing during the outage
-    assert!(
-        rig.intake.stored_ids().is_empty(),
-        "nothing got through the outage"
-    );
+    assert!(rig.intake.stored_ids().is_empty(), "nothing got through the outage");
     let took = drained(&rig, Duration::from_secs(30)).await;
     // After the outage the uplink is back within one backoff ceiling (cap 5 min, scaled).
-    assert!(
-        took < outage + Duration::from_secs_f64(300.0 * SCALE) + Duration::from_secs(1),
-        "{took:?}"
-    );
+    assert!(took < outage + Duration::from_secs_f64(300.0 * SCALE) + Duration::from_secs(1), "{took:?}");
     assert_exactly_once(&rig, &ids);
     let _ = stop.send(());
 }
@@ -306,37 +249,24 @@ async fn rejected_credentials_pause_without_dead_lettering() {
     rig.settings.auth_retry = Duration::from_millis(200);
     let ids = queue(&rig, 5);
     let (mut status, stop) = start(&rig);
-    tokio::time::timeout(
-        Duration::from_secs(5),
-        status.wait_for(|s| s.credentials_rejected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), status.wait_for(|s| s.credentials_rejected))
+        .await
+        .unwrap()
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await; // a few slow retries
     let stats = rig.submitter.outbox().stats().unwrap();
-    assert_eq!(
-        (stats.pending, stats.dead_letters),
-        (5, 0),
-        "everything kept, nothing dead-lettered"
-    );
+    assert_eq!((stats.pending, stats.dead_letters), (5, 0), "everything kept, nothing dead-lettered");
     let requests = rig.intake.counters.requests.load(Ordering::Relaxed);
-    assert!(
-        (2..=8).contains(&requests),
-        "retries slowly while rejected: {requests} requests"
-    );
+    assert!((2..=8).contains(&requests), "retries slowly while rejected: {requests} requests");
     // Staff put the right token in place: delivery resumes by itself, the alert clears.
     let token_dir = rig.settings.token_file.parent().unwrap().to_path_buf();
     common::write_token(&token_dir, common::TOKEN);
     drained(&rig, Duration::from_secs(5)).await;
     assert_exactly_once(&rig, &ids);
-    tokio::time::timeout(
-        Duration::from_secs(2),
-        status.wait_for(|s| !s.credentials_rejected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    tokio::time::timeout(Duration::from_secs(2), status.wait_for(|s| !s.credentials_rejected))
+        .await
+        .unwrap()
+        .unwrap();
     let _ = stop.send(());
 }
 
@@ -347,16 +277,11 @@ async fn same_key_with_a_different_body_is_a_dead_letter() {
     // The server already holds the second id with another body (say, a kiosk restored from
     // an old backup). It must answer 422, and the kiosk must keep the row for staff.
     let row = rig.submitter.outbox().due(i64::MAX, 0, 3).unwrap().remove(1);
-    let other = String::from_utf8(row.body.clone())
-        .unwrap()
-        .replace("\"level\":5", "\"level\":4")
-        .into_bytes();
+    let other =
+        String::from_utf8(row.body.clone()).unwrap().replace("\"level\":5", "\"level\":4").into_bytes();
     assert_ne!(other, row.body);
     let mut headers = axum::http::HeaderMap::new();
-    headers.insert(
-        header::AUTHORIZATION,
-        format!("Bearer {}", common::TOKEN).parse().unwrap(),
-    );
+    headers.insert(header::AUTHORIZATION, format!("Bearer {}", common::TOKEN).parse().unwrap());
     headers.insert("idempotency-key", row.id.parse().unwrap());
     assert_eq!(rig.intake.submit(&headers, &other).0, StatusCode::CREATED);
 
@@ -374,13 +299,7 @@ async fn same_key_with_a_different_body_is_a_dead_letter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_disk_refuses_new_submissions_and_keeps_the_queue() {
-    let rig = rig(
-        common::TOKEN,
-        OutboxOptions {
-            max_bytes: Some(96 * 1024),
-        },
-    )
-    .await;
+    let rig = rig(common::TOKEN, OutboxOptions { max_bytes: Some(96 * 1024) }).await;
     let mut ids = Vec::new();
     let error = loop {
         match rig.submitter.rating(&rating(1)) {
@@ -409,23 +328,11 @@ async fn tracking_page_shows_the_ticket_only_with_its_token() {
     let page = client.get(&ticket.link).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(
-        html.contains(ticket.number.as_str()) && html.contains("答复期限"),
-        "{html}"
-    );
+    assert!(html.contains(ticket.number.as_str()) && html.contains("答复期限"), "{html}");
     assert!(html.contains(&ticket.reply_due.to_string()), "{html}");
-    let en = client
-        .get(format!("{}&lang=en", ticket.link))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let en = client.get(format!("{}&lang=en", ticket.link)).send().await.unwrap().text().await.unwrap();
     assert!(en.contains("Reply due by"), "{en}");
-    let wrong = ticket
-        .link
-        .replace(ticket.token.reveal(), "AAAAAAAAAAAAAAAAAAAAAA");
+    let wrong = ticket.link.replace(ticket.token.reveal(), "AAAAAAAAAAAAAAAAAAAAAA");
     assert_eq!(client.get(&wrong).send().await.unwrap().status(), 404);
     let bare = ticket.link.split('?').next().unwrap().to_string();
     assert_eq!(client.get(&bare).send().await.unwrap().status(), 404);

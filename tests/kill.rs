@@ -17,14 +17,7 @@ const KILLS: usize = 55;
 fn simulate(config: &std::path::Path, complaints: u32, ratings: u32) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_hall-kiosk"))
         .args(["--config", config.to_str().unwrap(), "simulate"])
-        .args([
-            "--complaints",
-            &complaints.to_string(),
-            "--ratings",
-            &ratings.to_string(),
-            "--rate",
-            "400",
-        ])
+        .args(["--complaints", &complaints.to_string(), "--ratings", &ratings.to_string(), "--rate", "400"])
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -60,10 +53,7 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
         let mut out = String::new();
         child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
         reported.extend(queued_ids(&out));
-        assert!(
-            round < 5 || !reported.is_empty(),
-            "simulate never got to queue anything"
-        );
+        assert!(round < 5 || !reported.is_empty(), "simulate never got to queue anything");
     }
 
     // One last, uninterrupted run delivers whatever the killed runs left behind.
@@ -73,10 +63,7 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
         if let Some(status) = last.try_wait().unwrap() {
             break status;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the final run did not finish"
-        );
+        assert!(started.elapsed() < Duration::from_secs(60), "the final run did not finish");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let mut out = String::new();
@@ -88,24 +75,14 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
     let stored = intake.stored_ids();
     let stored_set: HashSet<&String> = stored.iter().collect();
     assert_eq!(stored_set.len(), stored.len(), "a submission was stored twice");
-    assert_eq!(
-        intake.counters.conflicts.load(Ordering::Relaxed),
-        0,
-        "a retry was not byte-identical"
-    );
+    assert_eq!(intake.counters.conflicts.load(Ordering::Relaxed), 0, "a retry was not byte-identical");
     for id in &reported {
-        assert!(
-            stored_set.contains(id),
-            "{id} was reported queued but never arrived"
-        );
+        assert!(stored_set.contains(id), "{id} was reported queued but never arrived");
     }
     // Everything the kiosk committed (including rows committed just before a kill, before
     // their line was printed) is on the server, and the kiosk knows it was delivered.
     let (outbox, report) = Outbox::open(&dir.path().join("data")).unwrap();
-    assert!(
-        report.moved_aside.is_none(),
-        "SIGKILL must never corrupt the outbox"
-    );
+    assert!(report.moved_aside.is_none(), "SIGKILL must never corrupt the outbox");
     let stats = outbox.stats().unwrap();
     assert_eq!((stats.pending, stats.dead_letters), (0, 0));
     let delivered: HashSet<String> = outbox.delivered().unwrap().into_iter().map(|d| d.id).collect();

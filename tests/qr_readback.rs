@@ -9,11 +9,7 @@ fn zbarimg(png: &std::path::Path) -> String {
         .arg(png)
         .output()
         .expect("zbarimg (Debian package zbar-tools) is installed: run scripts/setup-debian.sh");
-    assert!(
-        out.status.success(),
-        "zbarimg found no code: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "zbarimg found no code: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim_end().to_string()
 }
 

@@ -26,21 +26,14 @@ fn render(args: &[&str], out: &Path) -> (u32, u32, Vec<u8>) {
 
 /// Share of pixels that are dark (text and icons).
 fn ink(pixels: &[u8]) -> f64 {
-    let dark = pixels
-        .chunks(3)
-        .filter(|p| p.iter().map(|&c| c as u32).sum::<u32>() < 200)
-        .count();
+    let dark = pixels.chunks(3).filter(|p| p.iter().map(|&c| c as u32).sum::<u32>() < 200).count();
     dark as f64 / (pixels.len() / 3) as f64
 }
 
 #[test]
 fn renders_every_panel_size_with_text() {
     let dir = tempfile::tempdir().unwrap();
-    for (size, w, h) in [
-        ("1080x1920", 1080, 1920),
-        ("1920x1080", 1920, 1080),
-        ("768x1366", 768, 1366),
-    ] {
+    for (size, w, h) in [("1080x1920", 1080, 1920), ("1920x1080", 1920, 1080), ("768x1366", 768, 1366)] {
         let out = dir.path().join(format!("home-{size}.png"));
         let (width, height, pixels) = render(&["--screen", "home", "--lang", "zh", "--size", size], &out);
         assert_eq!((width, height), (w, h));
@@ -54,10 +47,7 @@ fn elder_mode_and_languages_render_differently() {
     let dir = tempfile::tempdir().unwrap();
     let (_, _, zh) = render(&["--screen", "home", "--lang", "zh"], &dir.path().join("zh.png"));
     let (_, _, en) = render(&["--screen", "home", "--lang", "en"], &dir.path().join("en.png"));
-    let (_, _, elder) = render(
-        &["--screen", "home", "--lang", "zh", "--elder"],
-        &dir.path().join("el.png"),
-    );
+    let (_, _, elder) = render(&["--screen", "home", "--lang", "zh", "--elder"], &dir.path().join("el.png"));
     assert_ne!(zh, en);
     assert!(ink(&elder) > ink(&zh), "elder mode draws bigger, bolder text");
 }
@@ -75,14 +65,8 @@ fn ticket_screenshot_qr_reads_back_as_the_tracking_link() {
     assert!(read.status.success(), "no QR code found in the ticket screen");
     let link = String::from_utf8(read.stdout).unwrap();
     let link = link.trim_end();
-    assert!(
-        link.starts_with("https://track.example.gov.cn/t/440305-K01-"),
-        "{link}"
-    );
-    let number = link["https://track.example.gov.cn/t/".len()..]
-        .split('?')
-        .next()
-        .unwrap();
+    assert!(link.starts_with("https://track.example.gov.cn/t/440305-K01-"), "{link}");
+    let number = link["https://track.example.gov.cn/t/".len()..].split('?').next().unwrap();
     hall_kiosk::ticket::TicketNumber::parse(number).expect("valid ticket number in the link");
     assert!(link.contains("?k="));
 }

@@ -48,14 +48,9 @@ fn tr_strings() -> BTreeMap<String, (Option<String>, String)> {
             let where_ = format!("{}:{}", file.display(), text[..offset].matches('\n').count() + 1);
             let (msgid, rest) = string_literal(&text[offset + 4..])
                 .unwrap_or_else(|| panic!("{where_}: @tr( without a string"));
-            assert!(
-                !rest.trim_start().starts_with("=>"),
-                "{where_}: no translation contexts, please"
-            );
-            let plural = rest
-                .trim_start()
-                .strip_prefix('|')
-                .map(|r| string_literal(r).expect("plural string").0);
+            assert!(!rest.trim_start().starts_with("=>"), "{where_}: no translation contexts, please");
+            let plural =
+                rest.trim_start().strip_prefix('|').map(|r| string_literal(r).expect("plural string").0);
             found.insert(msgid, (plural, where_));
         }
     }
@@ -130,10 +125,7 @@ fn every_ui_string_has_a_chinese_translation_and_none_is_stale() {
     }
     for msgid in po.keys() {
         if !ui.contains_key(msgid) {
-            problems.push(format!(
-                "{}: {msgid:?} is no longer used by the UI",
-                po_path.display()
-            ));
+            problems.push(format!("{}: {msgid:?} is no longer used by the UI", po_path.display()));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -159,9 +151,5 @@ fn user_facing_text_literals_go_through_tr() {
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "untranslated literals:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "untranslated literals:\n{}", problems.join("\n"));
 }

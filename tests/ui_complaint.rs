@@ -59,11 +59,7 @@ fn fill_first_steps(app: &hall_kiosk::app::KioskApp) {
     assert_ne!(first, "工伤认定", "a common matter is listed before the others");
     tap(app, "养老保险关系转移");
     assert!(shows_text(app, "再多告诉我们一点"));
-    assert_eq!(
-        control(app, "下一步").accessible_enabled(),
-        Some(false),
-        "visits must be chosen first"
-    );
+    assert_eq!(control(app, "下一步").accessible_enabled(), Some(false), "visits must be chosen first");
     tap(app, "来了三次以上");
     assert_eq!(control(app, "来了三次以上").accessible_checked(), Some(true));
     tap(app, "3 次及以上");
@@ -97,10 +93,7 @@ fn complaint_without_phone_is_queued_field_by_field() {
     TicketNumber::parse(&number).expect("a valid ticket number with its check character");
     assert!(number.starts_with("440305-K01-"), "{number}");
     assert!(!ticket.get_delivered(), "nothing delivers in this test");
-    assert!(shows_text(
-        &app,
-        "已保存在本机，将自动发送到服务中心，您无需再做什么。"
-    ));
+    assert!(shows_text(&app, "已保存在本机，将自动发送到服务中心，您无需再做什么。"));
 
     let bodies = pending_bodies(&outbox);
     assert_eq!(bodies.len(), 1);
@@ -112,11 +105,7 @@ fn complaint_without_phone_is_queued_field_by_field() {
     let due = WorkCalendar::from_config(&example_config())
         .add_working_days(chrono::Local::now().date_naive(), 2)
         .to_string();
-    assert_eq!(
-        b["ticket"]["reply_due"],
-        due.as_str(),
-        "repeated trips is a simple matter: 2 working days"
-    );
+    assert_eq!(b["ticket"]["reply_due"], due.as_str(), "repeated trips is a simple matter: 2 working days");
     let p = &b["payload"];
     assert_eq!(p["problem_type"], "repeated-trips");
     assert_eq!(p["department"], "social-security");
@@ -135,10 +124,7 @@ fn complaint_without_phone_is_queued_field_by_field() {
     assert!(link.starts_with(&prefix), "{link}");
     let token = &link[prefix.len()..];
     assert_eq!(token.len(), 22, "16 random bytes in base64url");
-    assert_eq!(
-        b["ticket"]["token_sha256"],
-        hall_kiosk::ticket::sha256_hex(token.as_bytes()).as_str()
-    );
+    assert_eq!(b["ticket"]["token_sha256"], hall_kiosk::ticket::sha256_hex(token.as_bytes()).as_str());
     assert!(!String::from_utf8_lossy(&outbox.due(i64::MAX, 0, 1).unwrap()[0].body).contains(token));
 
     // Done wipes the ticket and returns home.
@@ -162,10 +148,7 @@ fn complaint_with_phone_validates_masks_and_needs_consent() {
     type_digits(&app, "13812345678");
     tap(&app, "请给我回电");
     tap(&app, "下一步");
-    assert!(
-        shows_text(&app, "如需留号码，请先同意下方的使用说明。"),
-        "no consent, no number"
-    );
+    assert!(shows_text(&app, "如需留号码，请先同意下方的使用说明。"), "no consent, no number");
     assert_eq!(app.window().global::<Complaint>().get_step(), 4);
     tap(&app, "我同意按上述方式使用我的号码");
     tap(&app, "下一步");
@@ -173,10 +156,7 @@ fn complaint_with_phone_validates_masks_and_needs_consent() {
 
     // From now on the full number is never on screen.
     for text in all_visible_text(&app) {
-        assert!(
-            !text.contains("12345678") && !text.contains("1234 5678"),
-            "full number shown: {text}"
-        );
+        assert!(!text.contains("12345678") && !text.contains("1234 5678"), "full number shown: {text}");
     }
     tap(&app, "返回");
     assert!(
@@ -247,16 +227,8 @@ fn back_retraces_every_step_and_cancel_asks_first() {
     assert_eq!(app.window().global::<Shell>().get_page(), Page::Home);
     tap(&app, "反映“办不成事”");
     assert_eq!(g.get_step(), 1);
-    assert!(
-        controls(&app)
-            .iter()
-            .all(|c| c.accessible_checked() != Some(true)),
-        "nothing carried over"
-    );
-    assert!(
-        pending_bodies(&outbox).is_empty(),
-        "a cancelled report is not queued"
-    );
+    assert!(controls(&app).iter().all(|c| c.accessible_checked() != Some(true)), "nothing carried over");
+    assert!(pending_bodies(&outbox).is_empty(), "a cancelled report is not queued");
 }
 
 #[test]
@@ -281,10 +253,7 @@ fn works_with_the_uplink_pointed_at_a_dead_address() {
     let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
     let uplink = hall_kiosk::uplink::spawn(&outbox, scaled_settings(&config, 0.01)).unwrap();
     let reader = outbox.another_connection().unwrap();
-    let app = kiosk_with_submitter(
-        config,
-        Submitter::new(&load(&dir.path().join("kiosk.toml")), outbox),
-    );
+    let app = kiosk_with_submitter(config, Submitter::new(&load(&dir.path().join("kiosk.toml")), outbox));
     fill_first_steps(&app);
     tap(&app, "不留号码，继续");
     tap(&app, "提交");
@@ -344,18 +313,14 @@ fn delivered_ticket_opens_the_tracking_page() {
 fn full_disk_sends_the_citizen_to_a_window_and_keeps_the_queue() {
     let dir = tempfile::tempdir().unwrap();
     let config = load(&write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), TOKEN));
-    let options = hall_kiosk::outbox::OutboxOptions {
-        max_bytes: Some(64 * 1024),
-    };
+    let options = hall_kiosk::outbox::OutboxOptions { max_bytes: Some(64 * 1024) };
     let (outbox, _) = Outbox::open_with(&config.data_dir(), &options).unwrap();
     let reader = outbox.another_connection().unwrap();
     let submitter = Submitter::new(&config, outbox);
     // Fill the outbox to its limit with other submissions.
     let mut queued = 0;
     loop {
-        let payload = hall_kiosk::protocol::AssistPayload {
-            screen: "x".repeat(500),
-        };
+        let payload = hall_kiosk::protocol::AssistPayload { screen: "x".repeat(500) };
         match submitter.assist(&payload) {
             Ok(_) => queued += 1,
             Err(e) => {
@@ -374,18 +339,11 @@ fn full_disk_sends_the_citizen_to_a_window_and_keeps_the_queue() {
         Page::Complaint,
         "no ticket without a saved report"
     );
-    assert!(shows_text(
-        &app,
-        "抱歉，本机暂时无法受理。请到 1 号窗口，工作人员会为您登记。"
-    ));
+    assert!(shows_text(&app, "抱歉，本机暂时无法受理。请到 1 号窗口，工作人员会为您登记。"));
     assert_eq!(
         app.window().global::<Complaint>().get_summary_problem(),
         "来回跑了两次以上",
         "the draft is kept"
     );
-    assert_eq!(
-        reader.stats().unwrap().pending,
-        queued,
-        "nothing already queued was lost"
-    );
+    assert_eq!(reader.stats().unwrap().pending, queued, "nothing already queued was lost");
 }

@@ -81,16 +81,9 @@ fn bad_rating_requires_a_reason_takes_a_callback_and_gets_a_ticket() {
     let (app, outbox) = offline_kiosk(dir.path());
     rate_window_3(&app, "不满意");
     assert!(shows_text(&app, "哪些方面需要改进？"));
-    assert!(
-        shows_text(&app, "第 3 步 / 共 4 步"),
-        "a bad rating has a call-back step"
-    );
+    assert!(shows_text(&app, "第 3 步 / 共 4 步"), "a bad rating has a call-back step");
     tap(&app, "下一步");
-    assert_eq!(
-        app.window().global::<Rating>().get_step(),
-        3,
-        "no reason, no way on"
-    );
+    assert_eq!(app.window().global::<Rating>().get_step(), 3, "no reason, no way on");
     assert!(app.window().global::<Rating>().get_reason_missing());
     tap(&app, "态度生硬、不耐烦");
     assert_eq!(control(&app, "态度生硬、不耐烦").accessible_checked(), Some(true));
@@ -107,11 +100,7 @@ fn bad_rating_requires_a_reason_takes_a_callback_and_gets_a_ticket() {
     assert!(shows_text(&app, "感谢您的评价，我们会跟进处理。"));
     let number = app.window().global::<Ticket>().get_number().to_string();
     let b = &bodies(&outbox)[0];
-    assert_eq!(
-        b["ticket"]["number"],
-        number.as_str(),
-        "the follow-up ticket shown is the one queued"
-    );
+    assert_eq!(b["ticket"]["number"], number.as_str(), "the follow-up ticket shown is the one queued");
     assert!(b["ticket"]["reply_due"].is_string());
     let p = &b["payload"];
     assert_eq!(p["level"], 2);
@@ -137,10 +126,7 @@ fn repeat_ratings_of_a_window_are_thanked_and_flagged() {
     tap(&app, "跳过");
     tap(&app, "基本满意");
     tap(&app, "提交评价");
-    let flags: Vec<_> = bodies(&outbox)
-        .iter()
-        .map(|b| b["payload"]["probable_repeat"].clone())
-        .collect();
+    let flags: Vec<_> = bodies(&outbox).iter().map(|b| b["payload"]["probable_repeat"].clone()).collect();
     assert_eq!(
         flags,
         [false, true, false],
@@ -164,15 +150,9 @@ fn nothing_is_preselected_and_every_level_reads_in_words() {
         assert_ne!(c.accessible_checked(), Some(true), "{label} is preselected");
         tops.push(c.absolute_position().y);
     }
-    assert!(
-        tops.windows(2).all(|w| w[0] < w[1]),
-        "levels in the scheme's order, best first"
-    );
+    assert!(tops.windows(2).all(|w| w[0] < w[1]), "levels in the scheme's order, best first");
     let sizes: Vec<_> = levels.iter().map(|l| control(&app, l).size()).collect();
-    assert!(
-        sizes.windows(2).all(|w| w[0] == w[1]),
-        "all five look alike: {sizes:?}"
-    );
+    assert!(sizes.windows(2).all(|w| w[0] == w[1]), "all five look alike: {sizes:?}");
 }
 
 #[test]

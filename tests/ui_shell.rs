@@ -21,11 +21,7 @@ fn starts_on_home_in_chinese() {
 fn language_switch_changes_visible_text() {
     let app = kiosk();
     tap(&app, "切换语言");
-    assert!(
-        shows_text(&app, "Welcome. What would you like to do?"),
-        "labels: {:?}",
-        labels(&app)
-    );
+    assert!(shows_text(&app, "Welcome. What would you like to do?"), "labels: {:?}", labels(&app));
     assert!(shows_text(&app, "Nanshan District Government Service Center"));
     assert!(!shows_text(&app, "您好，请问您要办理什么？"));
     assert!(has_control(&app, "Elder mode"));
@@ -114,10 +110,7 @@ fn idle_countdown_without_a_tap_wipes_the_session() {
     assert!(!idle.get_countdown_visible());
     assert_eq!(shell.get_page(), Page::Home);
     assert_eq!(shell.get_language(), "zh", "back to the hall's default language");
-    assert!(
-        !app.window().global::<Theme>().get_elder(),
-        "back to the hall's default mode"
-    );
+    assert!(!app.window().global::<Theme>().get_elder(), "back to the hall's default mode");
     assert!(shows_text(&app, "您好，请问您要办理什么？"));
 }
 
@@ -127,10 +120,7 @@ fn idle_on_home_quietly_restores_defaults() {
     let shell = app.window().global::<Shell>();
     tap(&app, "切换语言");
     wait_secs(90);
-    assert!(
-        !app.window().global::<Idle>().get_countdown_visible(),
-        "home holds no personal data: no prompt"
-    );
+    assert!(!app.window().global::<Idle>().get_countdown_visible(), "home holds no personal data: no prompt");
     assert_eq!(shell.get_language(), "zh");
 }
 

@@ -48,10 +48,7 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, server::router(intake))
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
+    if let Err(e) = axum::serve(listener, server::router(intake)).with_graceful_shutdown(shutdown).await {
         return fail(format!("server failed: {e}"));
     }
     std::process::ExitCode::SUCCESS

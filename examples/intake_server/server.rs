@@ -86,11 +86,7 @@ impl Intake {
                 received_at TEXT NOT NULL
             );",
         )?;
-        Ok(Intake {
-            db: Mutex::new(db),
-            tokens,
-            counters: Counters::default(),
-        })
+        Ok(Intake { db: Mutex::new(db), tokens, counters: Counters::default() })
     }
 
     /// Reads a tokens file: one bearer token per line, `#` starts a comment.
@@ -106,10 +102,7 @@ impl Intake {
     pub fn stored_ids(&self) -> Vec<String> {
         let db = self.db.lock().unwrap();
         let mut stmt = db.prepare("SELECT id FROM submissions ORDER BY rowid").unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     }
 
     fn authorised(&self, headers: &HeaderMap) -> bool {
@@ -128,37 +121,22 @@ impl Intake {
     pub fn submit(&self, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         if !self.authorised(headers) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                error_json("unknown or missing bearer token"),
-            );
+            return (StatusCode::UNAUTHORIZED, error_json("unknown or missing bearer token"));
         }
         let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
-            return (
-                StatusCode::BAD_REQUEST,
-                error_json("Idempotency-Key header missing"),
-            );
+            return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key header missing"));
         };
         let env: Envelope = match serde_json::from_slice(body) {
             Ok(e) => e,
             Err(e) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    error_json(&format!("body is not a submission: {e}")),
-                );
+                return (StatusCode::BAD_REQUEST, error_json(&format!("body is not a submission: {e}")));
             }
         };
         if env.id != key {
-            return (
-                StatusCode::BAD_REQUEST,
-                error_json("Idempotency-Key differs from the body's id"),
-            );
+            return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key differs from the body's id"));
         }
         if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
-            return (
-                StatusCode::BAD_REQUEST,
-                error_json("unknown kind or payload not an object"),
-            );
+            return (StatusCode::BAD_REQUEST, error_json("unknown kind or payload not an object"));
         }
         if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
             return (StatusCode::BAD_REQUEST, error_json("created_at is not RFC 3339"));
@@ -189,23 +167,15 @@ impl Intake {
         match inserted {
             Ok(1) => {
                 self.counters.stored.fetch_add(1, Ordering::Relaxed);
-                (
-                    StatusCode::CREATED,
-                    format!("{{\"id\":\"{}\",\"result\":\"stored\"}}", env.id),
-                )
+                (StatusCode::CREATED, format!("{{\"id\":\"{}\",\"result\":\"stored\"}}", env.id))
             }
             Ok(_) => {
                 let stored: Vec<u8> = db
-                    .query_row("SELECT body FROM submissions WHERE id = ?1", [&env.id], |r| {
-                        r.get(0)
-                    })
+                    .query_row("SELECT body FROM submissions WHERE id = ?1", [&env.id], |r| r.get(0))
                     .unwrap();
                 if stored == body {
                     self.counters.replayed.fetch_add(1, Ordering::Relaxed);
-                    (
-                        StatusCode::OK,
-                        format!("{{\"id\":\"{}\",\"result\":\"already stored\"}}", env.id),
-                    )
+                    (StatusCode::OK, format!("{{\"id\":\"{}\",\"result\":\"already stored\"}}", env.id))
                 } else {
                     self.counters.conflicts.fetch_add(1, Ordering::Relaxed);
                     (
@@ -222,10 +192,7 @@ impl Intake {
                     error_json("ticket number already used by another submission"),
                 )
             }
-            Err(e) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                error_json(&format!("storage failed: {e}")),
-            ),
+            Err(e) => (StatusCode::SERVICE_UNAVAILABLE, error_json(&format!("storage failed: {e}"))),
         }
     }
 
@@ -265,42 +232,14 @@ impl Intake {
             return None;
         }
         let (title, l_number, l_status, l_due, l_received, status_text, other) = if english {
-            let status = if status == "received" {
-                "Received, being handled"
-            } else {
-                &status
-            };
-            (
-                "Your ticket",
-                "Ticket number",
-                "Status",
-                "Reply due by",
-                "Received",
-                status.to_string(),
-                "中文",
-            )
+            let status = if status == "received" { "Received, being handled" } else { &status };
+            ("Your ticket", "Ticket number", "Status", "Reply due by", "Received", status.to_string(), "中文")
         } else {
-            let status = if status == "received" {
-                "已受理，正在办理"
-            } else {
-                &status
-            };
-            (
-                "您的回执",
-                "回执编号",
-                "办理状态",
-                "答复期限",
-                "受理时间",
-                status.to_string(),
-                "English",
-            )
+            let status = if status == "received" { "已受理，正在办理" } else { &status };
+            ("您的回执", "回执编号", "办理状态", "答复期限", "受理时间", status.to_string(), "English")
         };
-        let switch = format!(
-            "/t/{}?k={}&lang={}",
-            number,
-            token_url(token),
-            if english { "zh" } else { "en" }
-        );
+        let switch =
+            format!("/t/{}?k={}&lang={}", number, token_url(token), if english { "zh" } else { "en" });
         Some(format!(
             "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
@@ -318,17 +257,11 @@ impl Intake {
 
 /// Keeps only base64url characters, so a token can go back into a link unescaped.
 fn token_url(token: &str) -> String {
-    token
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
+    token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn error_json(message: &str) -> String {
@@ -346,22 +279,17 @@ pub fn router(intake: Arc<Intake>) -> Router {
     Router::new()
         .route(
             "/v1/submissions",
-            post(
-                |State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
-                    let (status, json) = tokio::task::spawn_blocking(move || s.submit(&headers, &body))
-                        .await
-                        .unwrap();
-                    (status, [(header::CONTENT_TYPE, "application/json")], json)
-                },
-            ),
+            post(|State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
+                let (status, json) =
+                    tokio::task::spawn_blocking(move || s.submit(&headers, &body)).await.unwrap();
+                (status, [(header::CONTENT_TYPE, "application/json")], json)
+            }),
         )
         .route(
             "/v1/heartbeat",
-            post(
-                |State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
-                    s.heartbeat(&headers, &body)
-                },
-            ),
+            post(|State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
+                s.heartbeat(&headers, &body)
+            }),
         )
         .route(
             "/t/{number}",
@@ -386,9 +314,6 @@ fn not_found(english: bool) -> Response {
     } else {
         "未找到该回执，或链接不完整。"
     };
-    (
-        StatusCode::NOT_FOUND,
-        Html(format!("<!doctype html><meta charset=\"utf-8\"><p>{text}</p>")),
-    )
+    (StatusCode::NOT_FOUND, Html(format!("<!doctype html><meta charset=\"utf-8\"><p>{text}</p>")))
         .into_response()
 }

@@ -117,9 +117,7 @@ fn contains_nested(value: &Spanned<DeValue<'_>>, offset: usize) -> bool {
         DeValue::Table(t) => t.iter().any(|(k, v)| {
             k.span().contains(&offset) || v.span().contains(&offset) || contains_nested(v, offset)
         }),
-        DeValue::Array(a) => a
-            .iter()
-            .any(|v| v.span().contains(&offset) || contains_nested(v, offset)),
+        DeValue::Array(a) => a.iter().any(|v| v.span().contains(&offset) || contains_nested(v, offset)),
         _ => false,
     }
 }
@@ -159,11 +157,7 @@ mod tests {
     fn missing_field_falls_back_to_its_table() {
         let path = FieldPath::key("departments").at(0).field("name");
         let span = span_of(SAMPLE, &path).unwrap();
-        assert!(
-            matches!(line_of(SAMPLE, span.start), 4 | 5),
-            "got line {}",
-            line_of(SAMPLE, span.start)
-        );
+        assert!(matches!(line_of(SAMPLE, span.start), 4 | 5), "got line {}", line_of(SAMPLE, span.start));
     }
 
     #[test]
@@ -174,9 +168,6 @@ mod tests {
 
     #[test]
     fn displays_paths() {
-        assert_eq!(
-            FieldPath::key("matters").at(3).field("name").to_string(),
-            "matters[3].name"
-        );
+        assert_eq!(FieldPath::key("matters").at(3).field("name").to_string(), "matters[3].name");
     }
 }

@@ -69,9 +69,7 @@ pub struct RatingSection {
 
 impl Default for RatingSection {
     fn default() -> Self {
-        RatingSection {
-            min_interval_secs: default_repeat_secs(),
-        }
+        RatingSection { min_interval_secs: default_repeat_secs() }
     }
 }
 
@@ -211,14 +209,15 @@ pub struct AudioSection {
     /// Playback volume, 0.0 to 1.0.
     #[serde(default = "default_volume")]
     pub volume: f32,
+    /// The hall's own recordings, replacing shipped prompts of the same name
+    /// (`{dir}/zh/home.ogg`, ...); relative paths are relative to the config file.
+    #[serde(default)]
+    pub prompts_dir: Option<PathBuf>,
 }
 
 impl Default for AudioSection {
     fn default() -> Self {
-        AudioSection {
-            enabled: true,
-            volume: default_volume(),
-        }
+        AudioSection { enabled: true, volume: default_volume(), prompts_dir: None }
     }
 }
 
@@ -493,10 +492,8 @@ impl LoadedConfig {
 
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
     parse(path, &text)
 }
 
@@ -510,10 +507,7 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
     };
     let config: Config = toml::from_str(text).map_err(|e| {
         let span = e.span();
-        let field = span
-            .clone()
-            .and_then(|s| locate::path_at(text, s.start))
-            .unwrap_or_default();
+        let field = span.clone().and_then(|s| locate::path_at(text, s.start)).unwrap_or_default();
         ConfigError::Invalid(vec![problem_at(span, field, e.message().trim().to_string())])
     })?;
     let checked = validate::validate(&config);

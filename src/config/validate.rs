@@ -57,30 +57,18 @@ pub fn validate(config: &Config) -> Checked {
         );
     }
     if !(0.0..=1.0).contains(&config.audio.volume) {
-        p.add(
-            FieldPath::key("audio").field("volume"),
-            "must be between 0.0 and 1.0",
-        );
+        p.add(FieldPath::key("audio").field("volume"), "must be between 0.0 and 1.0");
     }
     if config.server.heartbeat_secs < 10 || config.server.heartbeat_secs > 3600 {
-        p.add(
-            FieldPath::key("server").field("heartbeat_secs"),
-            "must be between 10 and 3600 seconds",
-        );
+        p.add(FieldPath::key("server").field("heartbeat_secs"), "must be between 10 and 3600 seconds");
     }
-    Checked {
-        problems: p.0,
-        holidays,
-        makeup_workdays,
-    }
+    Checked { problems: p.0, holidays, makeup_workdays }
 }
 
 fn check_code(p: &mut Problems, path: FieldPath, value: &str, max: usize) {
     let ok = !value.is_empty()
         && value.chars().count() <= max
-        && value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        && value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if !ok {
         p.add(path, format!("{value:?} must be 1 to {max} upper-case letters or digits (it is part of every ticket number)"));
     }
@@ -89,14 +77,9 @@ fn check_code(p: &mut Problems, path: FieldPath, value: &str, max: usize) {
 fn check_id(p: &mut Problems, path: FieldPath, value: &str) {
     let ok = !value.is_empty()
         && value.len() <= 48
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !ok {
-        p.add(
-            path,
-            format!("{value:?} must be 1 to 48 characters of a-z, 0-9 and '-'"),
-        );
+        p.add(path, format!("{value:?} must be 1 to 48 characters of a-z, 0-9 and '-'"));
     }
 }
 
@@ -105,13 +88,7 @@ fn check_text(p: &mut Problems, path: FieldPath, value: &str, max: usize) {
     if trimmed.is_empty() {
         p.add(path, "must not be empty");
     } else if value.chars().count() > max {
-        p.add(
-            path,
-            format!(
-                "is {} characters long; at most {max} fit on screen",
-                value.chars().count()
-            ),
-        );
+        p.add(path, format!("is {} characters long; at most {max} fit on screen", value.chars().count()));
     } else if value.chars().any(char::is_control) {
         p.add(path, "must not contain control characters (tabs, line breaks)");
     }
@@ -137,27 +114,18 @@ fn check_ui(config: &Config, p: &mut Problems) {
     let ui = &config.ui;
     let base = FieldPath::key("ui");
     if ui.languages.is_empty() {
-        p.add(
-            base.field("languages"),
-            "list at least one language (\"zh-CN\", \"en\")",
-        );
+        p.add(base.field("languages"), "list at least one language (\"zh-CN\", \"en\")");
     }
     for (i, lang) in ui.languages.iter().enumerate() {
         if ui.languages[..i].contains(lang) {
-            p.add(
-                base.field("languages").at(i),
-                format!("{} is listed twice", lang.code()),
-            );
+            p.add(base.field("languages").at(i), format!("{} is listed twice", lang.code()));
         }
     }
     if !ui.languages.contains(&ui.default_language) {
         p.add(base.field("default_language"), "must be one of `languages`");
     }
     if !(15..=600).contains(&ui.idle_timeout_secs) {
-        p.add(
-            base.field("idle_timeout_secs"),
-            "must be between 15 and 600 seconds",
-        );
+        p.add(base.field("idle_timeout_secs"), "must be between 15 and 600 seconds");
     }
     if !(20..=120).contains(&ui.idle_countdown_secs) {
         p.add(
@@ -179,10 +147,7 @@ fn check_url(p: &mut Problems, path: FieldPath, value: &str) {
             path,
             format!("{value:?} uses plain http; use https (http is allowed only to 127.0.0.1/localhost)"),
         ),
-        Ok(u) => p.add(
-            path,
-            format!("{value:?}: scheme {:?} is not supported; use https", u.scheme()),
-        ),
+        Ok(u) => p.add(path, format!("{value:?}: scheme {:?} is not supported; use https", u.scheme())),
     }
 }
 
@@ -197,49 +162,28 @@ pub fn is_loopback(u: &url::Url) -> bool {
 }
 
 fn check_urls(config: &Config, p: &mut Problems) {
-    check_url(
-        p,
-        FieldPath::key("server").field("base_url"),
-        &config.server.base_url,
-    );
-    check_url(
-        p,
-        FieldPath::key("tracking").field("base_url"),
-        &config.tracking.base_url,
-    );
+    check_url(p, FieldPath::key("server").field("base_url"), &config.server.base_url);
+    check_url(p, FieldPath::key("tracking").field("base_url"), &config.tracking.base_url);
     if config.server.token_file.as_os_str().is_empty() {
-        p.add(
-            FieldPath::key("server").field("token_file"),
-            "must name the bearer-token file",
-        );
+        p.add(FieldPath::key("server").field("token_file"), "must name the bearer-token file");
     }
     if config.storage.data_dir.as_os_str().is_empty() {
-        p.add(
-            FieldPath::key("storage").field("data_dir"),
-            "must name a directory",
-        );
+        p.add(FieldPath::key("storage").field("data_dir"), "must name a directory");
     }
 }
 
 fn check_deadlines(config: &Config, p: &mut Problems) {
     let d = &config.deadlines;
     let base = FieldPath::key("deadlines");
-    for (name, days) in [
-        ("simple_working_days", d.simple_working_days),
-        ("complex_working_days", d.complex_working_days),
-    ] {
+    for (name, days) in
+        [("simple_working_days", d.simple_working_days), ("complex_working_days", d.complex_working_days)]
+    {
         if !(1..=10).contains(&days) {
-            p.add(
-                base.field(name),
-                format!("is {days}; a reply is due within 1 to 10 working days"),
-            );
+            p.add(base.field(name), format!("is {days}; a reply is due within 1 to 10 working days"));
         }
     }
     if d.simple_working_days > d.complex_working_days {
-        p.add(
-            base.field("simple_working_days"),
-            "must not be longer than complex_working_days",
-        );
+        p.add(base.field("simple_working_days"), "must not be longer than complex_working_days");
     }
 }
 
@@ -252,10 +196,7 @@ fn check_calendar(config: &Config, p: &mut Problems) -> (Vec<NaiveDate>, Vec<Nai
             let date = match (dt.date, dt.time, dt.offset) {
                 (Some(d), None, None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()),
                 _ => {
-                    p.add(
-                        path,
-                        format!("{dt} must be a plain date like 2026-10-01 (no time)"),
-                    );
+                    p.add(path, format!("{dt} must be a plain date like 2026-10-01 (no time)"));
                     continue;
                 }
             };
@@ -271,9 +212,8 @@ fn check_calendar(config: &Config, p: &mut Problems) -> (Vec<NaiveDate>, Vec<Nai
     let holidays = dates("holidays", &config.calendar.holidays);
     let makeup = dates("makeup_workdays", &config.calendar.makeup_workdays);
     for (i, dt) in config.calendar.makeup_workdays.iter().enumerate() {
-        let Some(d) = dt
-            .date
-            .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()))
+        let Some(d) =
+            dt.date.and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()))
         else {
             continue;
         };
@@ -281,10 +221,7 @@ fn check_calendar(config: &Config, p: &mut Problems) -> (Vec<NaiveDate>, Vec<Nai
         if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
             p.add(
                 path,
-                format!(
-                    "{d} is a {:?}; a make-up working day is always a Saturday or Sunday",
-                    d.weekday()
-                ),
+                format!("{d} is a {:?}; a make-up working day is always a Saturday or Sunday", d.weekday()),
             );
         } else if holidays.contains(&d) {
             p.add(path, format!("{d} is also listed as a holiday"));
@@ -319,21 +256,10 @@ fn check_rating(config: &Config, p: &mut Problems) {
     check_unique(
         p,
         "rating reason id",
-        config
-            .rating_reasons
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (reasons.at(i).field("id"), r.id.as_str())),
+        config.rating_reasons.iter().enumerate().map(|(i, r)| (reasons.at(i).field("id"), r.id.as_str())),
     );
-    if !config
-        .rating_reasons
-        .iter()
-        .any(|r| r.polarity == super::Polarity::Criticism)
-    {
-        p.add(
-            reasons,
-            "list at least one criticism reason: a bad rating cannot be sent without one",
-        );
+    if !config.rating_reasons.iter().any(|r| r.polarity == super::Polarity::Criticism) {
+        p.add(reasons, "list at least one criticism reason: a bad rating cannot be sent without one");
     }
 }
 
@@ -349,11 +275,7 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
     check_unique(
         p,
         "department id",
-        config
-            .departments
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (deps.at(i).field("id"), d.id.as_str())),
+        config.departments.iter().enumerate().map(|(i, d)| (deps.at(i).field("id"), d.id.as_str())),
     );
     let known_dep = |id: &str| config.departments.iter().any(|d| d.id == id);
 
@@ -361,10 +283,7 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
     for (i, w) in config.windows.iter().enumerate() {
         check_text(p, wins.at(i).field("number"), &w.number, 8);
         if !known_dep(&w.department) {
-            p.add(
-                wins.at(i).field("department"),
-                format!("{:?} is not a department id", w.department),
-            );
+            p.add(wins.at(i).field("department"), format!("{:?} is not a department id", w.department));
         }
         for (j, s) in w.staff.iter().enumerate() {
             check_text(p, wins.at(i).field("staff").at(j).field("id"), &s.id, 16);
@@ -374,11 +293,7 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
     check_unique(
         p,
         "window number",
-        config
-            .windows
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (wins.at(i).field("number"), w.number.as_str())),
+        config.windows.iter().enumerate().map(|(i, w)| (wins.at(i).field("number"), w.number.as_str())),
     );
     check_unique(
         p,
@@ -400,20 +315,13 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
         check_id(p, matters.at(i).field("id"), &m.id);
         check_localized(p, matters.at(i).field("name"), &m.name, MAX_LABEL_CHARS);
         if !known_dep(&m.department) {
-            p.add(
-                matters.at(i).field("department"),
-                format!("{:?} is not a department id", m.department),
-            );
+            p.add(matters.at(i).field("department"), format!("{:?} is not a department id", m.department));
         }
     }
     check_unique(
         p,
         "matter id",
-        config
-            .matters
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (matters.at(i).field("id"), m.id.as_str())),
+        config.matters.iter().enumerate().map(|(i, m)| (matters.at(i).field("id"), m.id.as_str())),
     );
 
     let types = FieldPath::key("problem_types");
@@ -433,19 +341,12 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
         check_unique(
             p,
             "phrase id",
-            t.phrases
-                .iter()
-                .enumerate()
-                .map(|(j, ph)| (phrases.at(j).field("id"), ph.id.as_str())),
+            t.phrases.iter().enumerate().map(|(j, ph)| (phrases.at(j).field("id"), ph.id.as_str())),
         );
     }
     check_unique(
         p,
         "problem type id",
-        config
-            .problem_types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (types.at(i).field("id"), t.id.as_str())),
+        config.problem_types.iter().enumerate().map(|(i, t)| (types.at(i).field("id"), t.id.as_str())),
     );
 }

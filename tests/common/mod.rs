@@ -98,9 +98,7 @@ pub fn example_config() -> LoadedConfig {
 pub fn kiosk_with(config: LoadedConfig) -> KioskApp {
     i_slint_backend_testing::init_no_event_loop();
     let app = KioskApp::new(config, hall_kiosk::app::AppOptions::default()).expect("kiosk UI builds");
-    app.window()
-        .window()
-        .set_size(slint::LogicalSize::new(1080.0, 1920.0));
+    app.window().window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
     app.window().show().expect("window shows");
     app
 }
@@ -110,7 +108,8 @@ pub fn kiosk() -> KioskApp {
     kiosk_with(example_config())
 }
 
-fn is_control(e: &ElementHandle) -> bool {
+/// Whether an element accepts a tap (by its accessible role).
+pub fn is_control(e: &ElementHandle) -> bool {
     use i_slint_backend_testing::AccessibleRole as R;
     matches!(
         e.accessible_role(),
@@ -120,17 +119,14 @@ fn is_control(e: &ElementHandle) -> bool {
 
 /// Every element a citizen can tap that is currently on screen.
 pub fn controls(app: &KioskApp) -> Vec<ElementHandle> {
-    ElementQuery::from_root(app.window())
-        .match_predicate(is_control)
-        .find_all()
+    ElementQuery::from_root(app.window()).match_predicate(is_control).find_all()
 }
 
 /// The tappable element with this accessible label; panics with the labels on screen if
 /// there is none.
 pub fn control(app: &KioskApp, label: &str) -> ElementHandle {
-    let found: Vec<_> = ElementHandle::find_by_accessible_label(app.window(), label)
-        .filter(is_control)
-        .collect();
+    let found: Vec<_> =
+        ElementHandle::find_by_accessible_label(app.window(), label).filter(is_control).collect();
     match found.len() {
         1 => found.into_iter().next().unwrap(),
         0 => panic!("no control labelled {label:?}; on screen: {:?}", labels(app)),
@@ -145,11 +141,7 @@ pub fn has_control(app: &KioskApp, label: &str) -> bool {
 
 /// Labels of every control on screen, for failure messages.
 pub fn labels(app: &KioskApp) -> Vec<String> {
-    controls(app)
-        .iter()
-        .filter_map(|e| e.accessible_label())
-        .map(|s| s.to_string())
-        .collect()
+    controls(app).iter().filter_map(|e| e.accessible_label()).map(|s| s.to_string()).collect()
 }
 
 /// Taps the control with this label (a real pointer press and release at its centre).
@@ -159,9 +151,7 @@ pub fn tap(app: &KioskApp, label: &str) {
 
 /// Whether some element shows exactly this text.
 pub fn shows_text(app: &KioskApp, text: &str) -> bool {
-    ElementHandle::find_by_accessible_label(app.window(), text)
-        .next()
-        .is_some()
+    ElementHandle::find_by_accessible_label(app.window(), text).next().is_some()
 }
 
 /// Advances Slint's mock clock one second at a time, firing timers on the way.
@@ -174,14 +164,9 @@ pub fn wait_secs(secs: u64) {
 /// A kiosk on the testing backend whose submissions go to `submitter`.
 pub fn kiosk_with_submitter(config: LoadedConfig, submitter: hall_kiosk::submission::Submitter) -> KioskApp {
     i_slint_backend_testing::init_no_event_loop();
-    let options = hall_kiosk::app::AppOptions {
-        kiosk_mode: false,
-        submitter: Some(submitter),
-    };
+    let options = hall_kiosk::app::AppOptions { kiosk_mode: false, submitter: Some(submitter), voice: None };
     let app = KioskApp::new(config, options).expect("kiosk UI builds");
-    app.window()
-        .window()
-        .set_size(slint::LogicalSize::new(1080.0, 1920.0));
+    app.window().window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
     app.window().show().expect("window shows");
     app
 }

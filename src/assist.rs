@@ -1,0 +1,89 @@
+//! "Call staff": a button on every screen queues an `assist` submission (kiosk, screen,
+//! time) that the central server forwards to the duty staff, and tells the citizen that
+//! someone is coming. Presses within a minute of the last request are the same request.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use slint::ComponentHandle;
+
+use crate::protocol::AssistPayload;
+use crate::submission::Submitter;
+use crate::ui::{AppWindow, Assist, Complaint, Page, Rating, Shell};
+
+/// Presses closer together than this are one request.
+pub const REPEAT_WINDOW: Duration = Duration::from_secs(60);
+
+/// The call-staff controller.
+pub struct StaffCall {
+    window: slint::Weak<AppWindow>,
+    submitter: Option<Rc<Submitter>>,
+    /// When the last request was queued.
+    last_request: Cell<Option<Instant>>,
+}
+
+impl StaffCall {
+    /// Wires the `Assist` global's callbacks.
+    pub fn install(window: &AppWindow, submitter: Option<Rc<Submitter>>) -> Rc<StaffCall> {
+        let call = Rc::new(StaffCall { window: window.as_weak(), submitter, last_request: Cell::new(None) });
+        let g = window.global::<Assist>();
+        let weak = Rc::downgrade(&call);
+        g.on_call_staff(move || {
+            if let Some(c) = weak.upgrade() {
+                c.call(Instant::now());
+            }
+        });
+        let weak = Rc::downgrade(&call);
+        g.on_dismiss(move || {
+            if let Some(c) = weak.upgrade() {
+                c.dismiss();
+            }
+        });
+        call
+    }
+
+    /// Closes the notice (the session ended, or the citizen tapped OK).
+    pub fn dismiss(&self) {
+        if let Some(w) = self.window.upgrade() {
+            w.global::<Assist>().set_notice_visible(false);
+        }
+    }
+
+    /// A press at `now`: queue a request unless one went out within the last minute.
+    fn call(&self, now: Instant) {
+        let Some(w) = self.window.upgrade() else { return };
+        let recent =
+            self.last_request.get().is_some_and(|t| now.saturating_duration_since(t) < REPEAT_WINDOW);
+        let mut failed = false;
+        if !recent {
+            let payload = AssistPayload { screen: screen_name(&w) };
+            match self.submitter.as_ref().map(|s| s.assist(&payload)) {
+                Some(Ok(receipt)) => {
+                    tracing::info!(id = %receipt.id, screen = %payload.screen, "staff called to the kiosk");
+                    self.last_request.set(Some(now));
+                }
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "staff call not queued; citizen sent to the help window");
+                    failed = true;
+                }
+                None => failed = true,
+            }
+        }
+        let g = w.global::<Assist>();
+        g.set_failed(failed);
+        g.set_notice_visible(true);
+    }
+}
+
+/// Where the citizen is, in words staff understand: `complaint/3`, `rating/2`, `home`.
+fn screen_name(w: &AppWindow) -> String {
+    match w.global::<Shell>().get_page() {
+        Page::Home => "home".into(),
+        Page::Help => "help".into(),
+        Page::Complaint => format!("complaint/{}", w.global::<Complaint>().get_step()),
+        Page::Rating => format!("rating/{}", w.global::<Rating>().get_step()),
+        Page::Ticket => "ticket".into(),
+        Page::Thanks => "thanks".into(),
+    }
+}

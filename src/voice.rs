@@ -1,0 +1,213 @@
+//! Spoken prompts for elder mode, played with rodio on a thread of their own so the UI
+//! never waits on the sound card. Each screen's prompt plays when it opens and again on
+//! "hear it again"; every tap clicks and stops what was playing.
+//!
+//! Clips ship inside the binary (`ui/sounds/{zh,en}/{id}.ogg`, made by
+//! `scripts/make-prompts.sh`); a hall can replace any of them by dropping a file of the
+//! same name into `[audio] prompts_dir`. A missing clip or a kiosk without a sound card
+//! is logged once and otherwise ignored: the kiosk works silently.
+
+use std::collections::HashSet;
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use crate::config::Language;
+
+mod clips {
+    include!(concat!(env!("OUT_DIR"), "/sounds.rs"));
+}
+
+/// Every prompt the UI can ask for (`Voice.prompt-id` in `ui/api/voice.slint`).
+pub const PROMPT_IDS: &[&str] = &[
+    "home",
+    "help",
+    "complaint-1",
+    "complaint-2",
+    "complaint-matter",
+    "complaint-3",
+    "complaint-4",
+    "complaint-5",
+    "ticket",
+    "follow-up",
+    "rating-window",
+    "rating-staff",
+    "rating-matter",
+    "rating-2",
+    "rating-3",
+    "rating-4",
+    "thanks",
+    "idle",
+    "assist",
+];
+
+/// The shipped clip `name` ("zh/home", "click"), if there is one.
+pub fn shipped_clip(name: &str) -> Option<&'static [u8]> {
+    clips::CLIPS.iter().find(|(n, _)| *n == name).map(|(_, bytes)| *bytes)
+}
+
+enum Command {
+    Prompt { id: String, language: Language },
+    Click,
+    Stop,
+}
+
+/// Handle to the audio thread. Dropping it ends the thread.
+pub struct Voice {
+    commands: Option<mpsc::Sender<Command>>,
+}
+
+/// How the voice is set up.
+#[derive(Debug, Clone)]
+pub struct VoiceSettings {
+    /// `[audio] volume`, 0.0 to 1.0.
+    pub volume: f32,
+    /// `[audio] prompts_dir`: the hall's own recordings, `{dir}/{zh,en}/{id}.ogg`.
+    pub prompts_dir: Option<PathBuf>,
+}
+
+impl Voice {
+    /// A voice that never makes a sound (audio disabled in the config, and in tests).
+    pub fn silent() -> Voice {
+        Voice { commands: None }
+    }
+
+    /// Starts the audio thread. It opens the default output device itself; if there is
+    /// none, it says so once in the log and stays silent.
+    pub fn start(settings: VoiceSettings) -> Voice {
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new().name("audio".into()).spawn(move || play_loop(settings, rx));
+        match spawned {
+            Ok(_) => Voice { commands: Some(tx) },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start the audio thread; the kiosk stays silent");
+                Voice::silent()
+            }
+        }
+    }
+
+    /// Plays the prompt `id` in `language`, cutting off whatever was playing.
+    pub fn prompt(&self, id: &str, language: Language) {
+        self.send(Command::Prompt { id: id.to_string(), language });
+    }
+
+    /// The short click of a tap (also stops a prompt: the person is acting).
+    pub fn click(&self) {
+        self.send(Command::Click);
+    }
+
+    /// Silence.
+    pub fn stop(&self) {
+        self.send(Command::Stop);
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(tx) = &self.commands {
+            // The thread only ends when the device handling panicked; stay silent then.
+            let _ = tx.send(command);
+        }
+    }
+}
+
+/// Finds a clip: the hall's recording first, then the shipped one.
+fn load_clip(settings: &VoiceSettings, name: &str) -> Option<Vec<u8>> {
+    if let Some(dir) = &settings.prompts_dir {
+        let path = dir.join(format!("{name}.ogg"));
+        match std::fs::read(&path) {
+            Ok(bytes) => return Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read the hall's prompt; using the shipped one")
+            }
+        }
+    }
+    shipped_clip(name).map(<[u8]>::to_vec)
+}
+
+fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>) {
+    let sink = match rodio::DeviceSinkBuilder::open_default_sink() {
+        Ok(mut sink) => {
+            sink.log_on_drop(false);
+            Some(sink)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no audio output device: spoken prompts are off");
+            None
+        }
+    };
+    let player = sink.as_ref().map(|s| {
+        let p = rodio::Player::connect_new(s.mixer());
+        p.set_volume(settings.volume);
+        p
+    });
+    let mut warned: HashSet<String> = HashSet::new();
+    for command in commands {
+        let Some(player) = &player else { continue };
+        let name = match &command {
+            Command::Stop => {
+                player.clear();
+                continue;
+            }
+            Command::Click => "click".to_string(),
+            Command::Prompt { id, language } => format!("{}/{id}", language.code()),
+        };
+        player.clear();
+        let Some(bytes) = load_clip(&settings, &name) else {
+            if warned.insert(name.clone()) {
+                tracing::warn!(clip = %name, "no clip for this prompt; staying silent");
+            }
+            continue;
+        };
+        match rodio::Decoder::new(Cursor::new(bytes)) {
+            Ok(source) => {
+                player.append(source);
+                player.play();
+            }
+            Err(e) => {
+                if warned.insert(name.clone()) {
+                    tracing::warn!(clip = %name, error = %e, "cannot decode the clip; staying silent");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_prompt_ships_in_both_languages_and_decodes() {
+        for id in PROMPT_IDS {
+            for lang in ["zh", "en"] {
+                let name = format!("{lang}/{id}");
+                let bytes = shipped_clip(&name).unwrap_or_else(|| panic!("no clip {name}"));
+                assert!(rodio::Decoder::new(Cursor::new(bytes.to_vec())).is_ok(), "{name} does not decode");
+            }
+        }
+        assert!(shipped_clip("click").is_some());
+    }
+
+    #[test]
+    fn halls_recording_replaces_the_shipped_clip() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("zh")).unwrap();
+        std::fs::write(dir.path().join("zh/home.ogg"), b"hall's own").unwrap();
+        let settings = VoiceSettings { volume: 1.0, prompts_dir: Some(dir.path().to_path_buf()) };
+        assert_eq!(load_clip(&settings, "zh/home").unwrap(), b"hall's own");
+        assert_eq!(load_clip(&settings, "en/home").as_deref(), shipped_clip("en/home"));
+        assert!(load_clip(&settings, "zh/no-such-prompt").is_none());
+    }
+
+    #[test]
+    fn no_sound_card_is_not_an_error() {
+        // CI and most test machines have no audio device: every call must just return.
+        let voice = Voice::start(VoiceSettings { volume: 0.5, prompts_dir: None });
+        voice.prompt("home", Language::ZhCn);
+        voice.prompt("no-such-prompt", Language::En);
+        voice.click();
+        voice.stop();
+        drop(voice);
+        Voice::silent().prompt("home", Language::ZhCn);
+    }
+}

@@ -1,0 +1,97 @@
+//! Call staff from any screen (one request per minute), and the spoken prompt of every
+//! screen (elder mode) exists in both languages.
+
+mod common;
+
+use clap::ValueEnum;
+use common::*;
+use hall_kiosk::app::Screen;
+use hall_kiosk::config::Language;
+use hall_kiosk::outbox::Outbox;
+use hall_kiosk::submission::Submitter;
+use hall_kiosk::ui::{Assist, Voice};
+use hall_kiosk::voice::{PROMPT_IDS, shipped_clip};
+use slint::ComponentHandle;
+
+#[test]
+fn call_staff_queues_one_request_per_minute_and_reassures() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(&write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), TOKEN));
+    let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+    let reader = outbox.another_connection().unwrap();
+    let app = kiosk_with_submitter(config, Submitter::new(&load(&dir.path().join("kiosk.toml")), outbox));
+    tap(&app, "反映“办不成事”");
+    tap(&app, "呼叫工作人员");
+    let assist = app.window().global::<Assist>();
+    assert!(assist.get_notice_visible());
+    assert!(shows_text(&app, "工作人员马上就来"));
+    tap(&app, "好的");
+    assert!(!assist.get_notice_visible());
+    tap(&app, "呼叫工作人员");
+    tap(&app, "好的");
+
+    let rows = reader.due(i64::MAX, 0, 10).unwrap();
+    assert_eq!(rows.len(), 1, "two presses within a minute are one request");
+    let body: serde_json::Value = serde_json::from_slice(&rows[0].body).unwrap();
+    assert_eq!(body["kind"], "assist");
+    assert_eq!(body["kiosk_id"], "K01");
+    assert_eq!(body["payload"]["screen"], "complaint/1");
+    assert!(body["created_at"].is_string());
+    assert_eq!(body["ticket"], serde_json::Value::Null);
+}
+
+#[test]
+fn call_staff_without_an_outbox_sends_the_citizen_to_the_window() {
+    let app = kiosk();
+    tap(&app, "呼叫工作人员");
+    assert!(app.window().global::<Assist>().get_failed());
+    assert!(shows_text(&app, "请到 1 号窗口"));
+}
+
+#[test]
+fn call_staff_is_on_every_screen() {
+    let app = kiosk();
+    for screen in Screen::value_variants() {
+        if matches!(screen, Screen::Idle | Screen::ComplaintCancel | Screen::CallStaff) {
+            continue; // a dialog is up; the button is underneath
+        }
+        app.end_session();
+        app.stage(*screen, Language::ZhCn, false);
+        assert!(has_control(&app, "呼叫工作人员"), "{screen:?} has no call-staff button");
+    }
+}
+
+#[test]
+fn every_screen_names_a_prompt_that_ships_in_both_languages() {
+    let app = kiosk();
+    let mut seen = std::collections::BTreeSet::new();
+    for screen in Screen::value_variants() {
+        app.end_session();
+        app.stage(*screen, Language::ZhCn, true);
+        let id = app.window().global::<Voice>().get_prompt_id().to_string();
+        assert!(PROMPT_IDS.contains(&id.as_str()), "{screen:?}: prompt {id:?} is not in PROMPT_IDS");
+        for lang in ["zh", "en"] {
+            assert!(shipped_clip(&format!("{lang}/{id}")).is_some(), "{screen:?}: no {lang} clip for {id:?}");
+        }
+        seen.insert(id);
+    }
+    assert!(seen.len() >= 17, "screens share prompts: {seen:?}");
+}
+
+#[test]
+fn repeat_button_only_in_elder_mode_with_audio_on() {
+    let app = kiosk();
+    assert!(!has_control(&app, "再听一遍"));
+    tap(&app, "长者模式");
+    assert!(has_control(&app, "再听一遍"), "elder mode offers to hear the prompt again");
+    tap(&app, "再听一遍"); // plays on the silent voice: must not fail
+}
+
+#[test]
+fn no_repeat_button_when_the_hall_turns_audio_off() {
+    let mut config = example_config();
+    config.config.audio.enabled = false;
+    let app = kiosk_with(config);
+    tap(&app, "长者模式");
+    assert!(!has_control(&app, "再听一遍"));
+}
