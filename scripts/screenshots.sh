@@ -8,7 +8,7 @@ bin=target/debug/hall-kiosk
 config=kiosk-config/example.toml
 out=docs/screenshots
 mkdir -p "$out/elder"
-screens=${SCREENS:-"home help idle complaint-problem complaint-department complaint-matter complaint-details complaint-contact complaint-summary complaint-cancel ticket"}
+screens=${SCREENS:-"home help idle complaint-problem complaint-department complaint-matter complaint-details complaint-contact complaint-summary complaint-cancel ticket rating-window rating-staff rating-matter rating-level rating-reasons rating-contact rating-thanks rating-ticket call-staff"}
 for screen in $screens; do
   for lang in zh en; do
     "$bin" --config "$config" screenshot --screen "$screen" --lang "$lang" --out "$out/$screen-$lang.png" >/dev/null
