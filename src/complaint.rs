@@ -7,14 +7,15 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use slint::{ComponentHandle, ModelRc, VecModel};
+use slint::ComponentHandle;
 
 use crate::config::{Complexity, Language, LoadedConfig};
+use crate::flow::{callback, choice, index_callback, matters_of, model, valid_index};
 use crate::phone_entry::PhoneEntry;
 use crate::protocol::{ComplaintPayload, Personal};
 use crate::submission::Submitter;
 use crate::ticket_view;
-use crate::ui::{AppWindow, Choice, Complaint, Page, Shell};
+use crate::ui::{AppWindow, Complaint, Page, Shell};
 
 /// What the citizen has entered so far. Dropped whole when the session ends.
 #[derive(Debug, Default)]
@@ -71,34 +72,18 @@ impl ComplaintFlow {
             end_session,
         });
         let g = window.global::<Complaint>();
-        let on = |f: fn(&ComplaintFlow)| {
-            let weak = Rc::downgrade(&flow);
-            move || {
-                if let Some(flow) = weak.upgrade() {
-                    f(&flow);
-                }
-            }
-        };
-        let on_index = |f: fn(&ComplaintFlow, i32)| {
-            let weak = Rc::downgrade(&flow);
-            move |i: i32| {
-                if let Some(flow) = weak.upgrade() {
-                    f(&flow, i);
-                }
-            }
-        };
-        g.on_start(on(ComplaintFlow::start));
-        g.on_choose_problem(on_index(ComplaintFlow::choose_problem));
-        g.on_choose_department(on_index(ComplaintFlow::choose_department));
-        g.on_choose_matter(on_index(ComplaintFlow::choose_matter));
-        g.on_toggle_phrase(on_index(ComplaintFlow::toggle_phrase));
-        g.on_choose_visits(on_index(ComplaintFlow::choose_visits));
-        g.on_next(on(ComplaintFlow::next));
-        g.on_back(on(ComplaintFlow::back));
-        g.on_ask_cancel(on(|f| f.update(|d| d.cancel_asked = true)));
-        g.on_cancel_dismissed(on(|f| f.update(|d| d.cancel_asked = false)));
-        g.on_cancel_confirmed(on(|f| (f.end_session)()));
-        g.on_send(on(ComplaintFlow::send));
+        g.on_start(callback(&flow, |f| f.start()));
+        g.on_choose_problem(index_callback(&flow, ComplaintFlow::choose_problem));
+        g.on_choose_department(index_callback(&flow, ComplaintFlow::choose_department));
+        g.on_choose_matter(index_callback(&flow, ComplaintFlow::choose_matter));
+        g.on_toggle_phrase(index_callback(&flow, ComplaintFlow::toggle_phrase));
+        g.on_choose_visits(index_callback(&flow, ComplaintFlow::choose_visits));
+        g.on_next(callback(&flow, |f| f.next()));
+        g.on_back(callback(&flow, |f| f.back()));
+        g.on_ask_cancel(callback(&flow, |f| f.update(|d| d.cancel_asked = true)));
+        g.on_cancel_dismissed(callback(&flow, |f| f.update(|d| d.cancel_asked = false)));
+        g.on_cancel_confirmed(callback(&flow, |f| (f.end_session)()));
+        g.on_send(callback(&flow, |f| f.send()));
         flow.publish();
         flow
     }
@@ -151,11 +136,7 @@ impl ComplaintFlow {
                 d.step = 3;
             }),
             Some(i) => {
-                let id = &c.departments[i].id;
-                let mut list: Vec<usize> =
-                    (0..c.matters.len()).filter(|&m| &c.matters[m].department == id).collect();
-                // Most common first; otherwise the catalogue's order.
-                list.sort_by_key(|&m| !c.matters[m].common);
+                let list = matters_of(c, &c.departments[i].id);
                 self.update(|d| {
                     if d.department != Some(i) {
                         d.matter = None;
@@ -299,13 +280,8 @@ impl ComplaintFlow {
         let c = &self.config.config;
         let lang = self.language.get();
         let d = self.draft.borrow();
-        let choice = |id: &str, title: &str, hint: &str, selected: bool| Choice {
-            id: id.into(),
-            title: title.into(),
-            hint: hint.into(),
-            selected,
-            group: -1,
-        };
+        let choice =
+            |id: &str, title: &str, hint: &str, selected: bool| choice(id, title, hint, selected, -1);
         g.set_step(d.step);
         g.set_choosing_matter(d.choosing_matter);
         g.set_problem_types(model(
@@ -354,12 +330,4 @@ impl ComplaintFlow {
         let details: Vec<&str> = d.phrases.iter().map(|&i| phrases[i].get(lang)).collect();
         g.set_summary_details(details.join(separator).into());
     }
-}
-
-fn valid_index(index: i32, len: usize) -> Option<usize> {
-    usize::try_from(index).ok().filter(|&i| i < len)
-}
-
-fn model(items: impl Iterator<Item = Choice>) -> ModelRc<Choice> {
-    ModelRc::new(VecModel::from(items.collect::<Vec<_>>()))
 }

@@ -12,6 +12,7 @@
 //! - [`app`]: the application: fills the UI from the config, keeps the clock, owns the
 //!   citizen's session and its reset.
 //! - [`complaint`]: the complaint flow: the citizen's draft, step by step, to a ticket.
+//! - [`flow`]: what the guided flows share: callback wiring, tile lists, matter order.
 //! - [`rating`]: the service-rating flow (好差评): five levels, reasons, follow-up, repeats.
 //! - [`ticket_view`]: the ticket screen: number, QR code, reply date, delivery state.
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
@@ -41,6 +42,7 @@ pub mod assist;
 pub mod complaint;
 pub mod config;
 pub mod display;
+pub mod flow;
 pub mod idle;
 pub mod operator;
 pub mod outbox;

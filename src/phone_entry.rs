@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
+use crate::flow::callback;
 use crate::phone::{MobileNumber, PhoneError};
 use crate::ui::{AppWindow, Phone};
 
@@ -58,23 +59,15 @@ impl PhoneEntry {
                 e.press_digit(&d);
             }
         });
-        let on = |f: fn(&PhoneEntry)| {
-            let weak = Rc::downgrade(&entry);
-            move || {
-                if let Some(e) = weak.upgrade() {
-                    f(&e);
-                }
-            }
-        };
-        g.on_delete_digit(on(|e| {
+        g.on_delete_digit(callback(&entry, |e| {
             e.update(|s| {
                 s.digits.pop();
                 s.problem = None;
             })
         }));
-        g.on_clear(on(PhoneEntry::reset));
-        g.on_toggle_callback(on(|e| e.update(|s| s.callback = !s.callback)));
-        g.on_toggle_consent(on(|e| {
+        g.on_clear(callback(&entry, |e| e.reset()));
+        g.on_toggle_callback(callback(&entry, |e| e.update(|s| s.callback = !s.callback)));
+        g.on_toggle_consent(callback(&entry, |e| {
             e.update(|s| {
                 s.consent = !s.consent;
                 if s.consent && s.problem == Some(Problem::NoConsent) {

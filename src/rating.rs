@@ -7,14 +7,15 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use slint::{ComponentHandle, ModelRc, Timer, TimerMode, VecModel};
+use slint::{ComponentHandle, Timer, TimerMode};
 
 use crate::config::{Language, LoadedConfig, Polarity};
+use crate::flow::{callback, choice, index_callback, matters_of, model, valid_index};
 use crate::phone_entry::PhoneEntry;
 use crate::protocol::{Personal, RatingPayload};
 use crate::submission::Submitter;
 use crate::ticket_view;
-use crate::ui::{AppWindow, Choice, Page, Rating, Shell, Theme};
+use crate::ui::{AppWindow, Page, Rating, Shell, Theme};
 
 /// Flags a second rating of the same window within the hall's interval as a probable
 /// repeat. Such ratings are still thanked and stored, never dropped: the hall decides.
@@ -111,34 +112,18 @@ impl RatingFlow {
             end_session,
         });
         let g = window.global::<Rating>();
-        let on = |f: fn(&Rc<RatingFlow>)| {
-            let weak = Rc::downgrade(&flow);
-            move || {
-                if let Some(flow) = weak.upgrade() {
-                    f(&flow);
-                }
-            }
-        };
-        let on_index = |f: fn(&RatingFlow, i32)| {
-            let weak = Rc::downgrade(&flow);
-            move |i: i32| {
-                if let Some(flow) = weak.upgrade() {
-                    f(&flow, i);
-                }
-            }
-        };
-        g.on_start(on(|f| f.start()));
-        g.on_choose_window(on_index(RatingFlow::choose_window));
-        g.on_choose_staff(on_index(RatingFlow::choose_staff));
-        g.on_choose_matter(on_index(RatingFlow::choose_matter));
-        g.on_choose_level(on_index(RatingFlow::choose_level));
-        g.on_toggle_reason(on_index(RatingFlow::toggle_reason));
-        g.on_next(on(RatingFlow::next));
-        g.on_back(on(|f| f.back()));
-        g.on_ask_cancel(on(|f| f.update(|d| d.cancel_asked = true)));
-        g.on_cancel_dismissed(on(|f| f.update(|d| d.cancel_asked = false)));
-        g.on_cancel_confirmed(on(|f| (f.end_session)()));
-        g.on_send(on(RatingFlow::send));
+        g.on_start(callback(&flow, |f| f.start()));
+        g.on_choose_window(index_callback(&flow, RatingFlow::choose_window));
+        g.on_choose_staff(index_callback(&flow, RatingFlow::choose_staff));
+        g.on_choose_matter(index_callback(&flow, RatingFlow::choose_matter));
+        g.on_choose_level(index_callback(&flow, RatingFlow::choose_level));
+        g.on_toggle_reason(index_callback(&flow, RatingFlow::toggle_reason));
+        g.on_next(callback(&flow, |f| f.next()));
+        g.on_back(callback(&flow, |f| f.back()));
+        g.on_ask_cancel(callback(&flow, |f| f.update(|d| d.cancel_asked = true)));
+        g.on_cancel_dismissed(callback(&flow, |f| f.update(|d| d.cancel_asked = false)));
+        g.on_cancel_confirmed(callback(&flow, |f| (f.end_session)()));
+        g.on_send(callback(&flow, |f| f.send()));
         flow.publish();
         flow
     }
@@ -169,21 +154,12 @@ impl RatingFlow {
         self.publish();
     }
 
-    /// Matters of a department, common ones first.
-    fn matters_of(&self, department: &str) -> Vec<usize> {
-        let matters = &self.config.config.matters;
-        let mut list: Vec<usize> =
-            (0..matters.len()).filter(|&m| matters[m].department == department).collect();
-        list.sort_by_key(|&m| !matters[m].common);
-        list
-    }
-
     fn choose_window(&self, index: i32) {
         let c = &self.config.config;
         let Some(i) = valid_index(index, c.windows.len()) else {
             return;
         };
-        let matters = self.matters_of(&c.windows[i].department);
+        let matters = matters_of(c, &c.windows[i].department);
         let has_staff = !c.windows[i].staff.is_empty();
         self.update(|d| {
             if d.window != Some(i) {
@@ -433,18 +409,6 @@ fn is_bad(level: u8) -> bool {
 /// Which reasons a level is offered: praise for the top two, criticism for the rest.
 fn polarity(level: u8) -> Polarity {
     if level >= 4 { Polarity::Praise } else { Polarity::Criticism }
-}
-
-fn choice(id: &str, title: &str, hint: &str, selected: bool, group: i32) -> Choice {
-    Choice { id: id.into(), title: title.into(), hint: hint.into(), selected, group }
-}
-
-fn valid_index(index: i32, len: usize) -> Option<usize> {
-    usize::try_from(index).ok().filter(|&i| i < len)
-}
-
-fn model(items: impl Iterator<Item = Choice>) -> ModelRc<Choice> {
-    ModelRc::new(VecModel::from(items.collect::<Vec<_>>()))
 }
 
 #[cfg(test)]

@@ -15,26 +15,6 @@ use hall_kiosk::workdays::WorkCalendar;
 use serde_json::Value;
 use slint::ComponentHandle;
 
-/// A kiosk whose outbox is in `dir` (no uplink: nothing is delivered).
-fn offline_kiosk(dir: &std::path::Path) -> (hall_kiosk::app::KioskApp, Outbox) {
-    let config_path = write_config(dir, "127.0.0.1:9".parse().unwrap(), TOKEN);
-    let config = load(&config_path);
-    let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
-    let reader = outbox.another_connection().unwrap();
-    let submitter = Submitter::new(&config, outbox);
-    (kiosk_with_submitter(config, submitter), reader)
-}
-
-/// The bodies of all pending submissions, as JSON.
-fn pending_bodies(outbox: &Outbox) -> Vec<Value> {
-    outbox
-        .due(i64::MAX, 0, 100)
-        .unwrap()
-        .iter()
-        .map(|row| serde_json::from_slice(&row.body).unwrap())
-        .collect()
-}
-
 /// Steps 1 to 3: repeated trips, social security, pension transfer, one phrase, 3+ visits.
 fn fill_first_steps(app: &hall_kiosk::app::KioskApp) {
     tap(app, "反映“办不成事”");

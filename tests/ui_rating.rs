@@ -5,28 +5,9 @@ mod common;
 
 use common::*;
 use hall_kiosk::app::KioskApp;
-use hall_kiosk::outbox::Outbox;
-use hall_kiosk::submission::Submitter;
 use hall_kiosk::ui::{Page, Rating, Shell, Ticket};
 use serde_json::Value;
 use slint::ComponentHandle;
-
-fn offline_kiosk(dir: &std::path::Path) -> (KioskApp, Outbox) {
-    let config = load(&write_config(dir, "127.0.0.1:9".parse().unwrap(), TOKEN));
-    let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
-    let reader = outbox.another_connection().unwrap();
-    let submitter = Submitter::new(&config, outbox);
-    (kiosk_with_submitter(config, submitter), reader)
-}
-
-fn bodies(outbox: &Outbox) -> Vec<Value> {
-    outbox
-        .due(i64::MAX, 0, 100)
-        .unwrap()
-        .iter()
-        .map(|row| serde_json::from_slice(&row.body).unwrap())
-        .collect()
-}
 
 fn page(app: &KioskApp) -> Page {
     app.window().global::<Shell>().get_page()
@@ -56,7 +37,7 @@ fn top_rating_needs_no_reason_and_thanks_then_returns_home() {
     assert_eq!(page(&app), Page::Thanks);
     assert!(shows_text(&app, "感谢您的评价"));
 
-    let b = &bodies(&outbox)[0];
+    let b = &pending_bodies(&outbox)[0];
     assert_eq!(b["kind"], "rating");
     assert_eq!(b["ticket"], Value::Null, "a good rating gets no ticket");
     let p = &b["payload"];
@@ -99,7 +80,7 @@ fn bad_rating_requires_a_reason_takes_a_callback_and_gets_a_ticket() {
     assert_eq!(page(&app), Page::Ticket);
     assert!(shows_text(&app, "感谢您的评价，我们会跟进处理。"));
     let number = app.window().global::<Ticket>().get_number().to_string();
-    let b = &bodies(&outbox)[0];
+    let b = &pending_bodies(&outbox)[0];
     assert_eq!(b["ticket"]["number"], number.as_str(), "the follow-up ticket shown is the one queued");
     assert!(b["ticket"]["reply_due"].is_string());
     let p = &b["payload"];
@@ -126,13 +107,14 @@ fn repeat_ratings_of_a_window_are_thanked_and_flagged() {
     tap(&app, "跳过");
     tap(&app, "基本满意");
     tap(&app, "提交评价");
-    let flags: Vec<_> = bodies(&outbox).iter().map(|b| b["payload"]["probable_repeat"].clone()).collect();
+    let flags: Vec<_> =
+        pending_bodies(&outbox).iter().map(|b| b["payload"]["probable_repeat"].clone()).collect();
     assert_eq!(
         flags,
         [false, true, false],
         "the second rating of window 3 within 10 s is flagged, never dropped"
     );
-    assert_eq!(bodies(&outbox)[2]["payload"]["staff_id"], Value::Null);
+    assert_eq!(pending_bodies(&outbox)[2]["payload"]["staff_id"], Value::Null);
 }
 
 #[test]
@@ -169,7 +151,7 @@ fn back_and_cancel_leave_nothing_behind() {
     tap(&app, "取消");
     tap(&app, "是，放弃并清除");
     assert_eq!(page(&app), Page::Home);
-    assert!(bodies(&outbox).is_empty());
+    assert!(pending_bodies(&outbox).is_empty());
     tap(&app, "服务评价");
     assert_eq!(app.window().global::<Rating>().get_level(), 0);
     assert!(shows_text(&app, "哪个窗口为您服务？"));

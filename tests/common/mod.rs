@@ -196,3 +196,23 @@ pub fn read_qr(image: &slint::Image, dir: &Path) -> String {
     assert!(out.status.success(), "no QR code found");
     String::from_utf8(out.stdout).unwrap().trim_end().to_string()
 }
+
+/// A kiosk whose outbox is in `dir`, with no uplink (nothing is delivered), and a second
+/// connection to that outbox for reading back what the screens queued.
+pub fn offline_kiosk(dir: &Path) -> (KioskApp, hall_kiosk::outbox::Outbox) {
+    let config = load(&write_config(dir, "127.0.0.1:9".parse().unwrap(), TOKEN));
+    let (outbox, _) = hall_kiosk::outbox::Outbox::open(&config.data_dir()).unwrap();
+    let reader = outbox.another_connection().unwrap();
+    let submitter = hall_kiosk::submission::Submitter::new(&config, outbox);
+    (kiosk_with_submitter(config, submitter), reader)
+}
+
+/// The bodies of all pending submissions, oldest first, as JSON.
+pub fn pending_bodies(outbox: &hall_kiosk::outbox::Outbox) -> Vec<serde_json::Value> {
+    outbox
+        .due(i64::MAX, 0, 100)
+        .unwrap()
+        .iter()
+        .map(|row| serde_json::from_slice(&row.body).unwrap())
+        .collect()
+}
