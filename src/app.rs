@@ -15,14 +15,17 @@ use crate::config::{Language, LoadedConfig};
 use crate::idle::{IdleActions, IdleGuard};
 use crate::phone_entry::PhoneEntry;
 use crate::rating::RatingFlow;
+use crate::staff_alert::StaffAlerts;
 use crate::submission::{Submitter, TicketReceipt};
 use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::ticket_view;
 use crate::ui::{
     AppWindow, Assist, CalendarDate, Complaint, Idle, Page, Phone, Rating, Shell, Theme, Ticket, Voice,
 };
+use crate::uplink::UplinkStatus;
 use crate::voice::Voice as VoiceOut;
 use crate::workdays::WorkCalendar;
+use tokio::sync::watch;
 
 /// A screen that can be shown on its own, with sample content (for screenshots and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,6 +81,10 @@ pub struct AppOptions {
     pub submitter: Option<Submitter>,
     /// Spoken prompts; `None` is silent (tests, screenshots, audio off).
     pub voice: Option<VoiceOut>,
+    /// The uplink's status, for the staff alert line.
+    pub uplink_status: Option<watch::Receiver<UplinkStatus>>,
+    /// The outbox was unreadable at start and moved aside (staff must be told).
+    pub outbox_moved_aside: bool,
 }
 
 /// The running kiosk UI.
@@ -87,6 +94,7 @@ pub struct KioskApp {
     idle: Rc<IdleGuard>,
     _clock: Timer,
     _delivery_check: Timer,
+    _alerts: Timer,
 }
 
 /// The citizen's session: everything that must be reset when they leave.
@@ -98,12 +106,14 @@ struct Session {
     rating: Rc<RatingFlow>,
     staff_call: Rc<StaffCall>,
     voice: VoiceOut,
+    /// What staff must see on screen.
+    alerts: Rc<StaffAlerts>,
     submitter: Option<Rc<Submitter>>,
 }
 
 impl KioskApp {
     /// Builds the UI for a validated config.
-    pub fn new(config: LoadedConfig, options: AppOptions) -> Result<Self, slint::PlatformError> {
+    pub fn new(config: LoadedConfig, mut options: AppOptions) -> Result<Self, slint::PlatformError> {
         let window = AppWindow::new()?;
         let config = Rc::new(config);
         let ui = &config.config.ui;
@@ -115,6 +125,7 @@ impl KioskApp {
 
         let submitter = options.submitter.map(Rc::new);
         let phone = PhoneEntry::install(&window);
+        let alerts = Rc::new(StaffAlerts::default());
         let session = Rc::new_cyclic(|me: &Weak<Session>| {
             let me = me.clone();
             let end: Rc<dyn Fn()> = Rc::new(move || {
@@ -135,7 +146,8 @@ impl KioskApp {
                 ),
                 rating: RatingFlow::install(&window, config.clone(), submitter.clone(), phone, end),
                 staff_call: StaffCall::install(&window, submitter.clone()),
-                voice: options.voice.unwrap_or_else(VoiceOut::silent),
+                voice: options.voice.take().unwrap_or_else(VoiceOut::silent),
+                alerts: alerts.clone(),
                 submitter,
             }
         });
@@ -183,7 +195,17 @@ impl KioskApp {
         let s = session.clone();
         delivery_check.start(TimerMode::Repeated, Duration::from_secs(2), move || s.check_delivery());
 
-        Ok(KioskApp { window, session, idle, _clock: clock, _delivery_check: delivery_check })
+        session.alerts.outbox_moved_aside.set(options.outbox_moved_aside);
+        let alerts = session.alerts.watch(&window, options.uplink_status.take(), session.submitter.clone());
+
+        Ok(KioskApp {
+            window,
+            session,
+            idle,
+            _clock: clock,
+            _delivery_check: delivery_check,
+            _alerts: alerts,
+        })
     }
 
     /// The window component, for running it or driving it in tests.

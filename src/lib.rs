@@ -30,6 +30,7 @@
 //! - [`uplink`]: the tokio task that delivers the outbox to the server, with retries.
 //! - [`operator`]: the `queue` and `simulate` subcommands for hall operators.
 //! - [`assist`]: "call staff": an `assist` submission, one per minute, and the notice.
+//! - [`staff_alert`]: the on-screen line that tells staff the kiosk needs attention.
 //! - [`voice`]: spoken prompts in elder mode (rodio on its own thread; silent without a
 //!   sound card).
 //! - [`workdays`]: working-day arithmetic with the hall's holiday calendar (reply dates).
@@ -53,6 +54,7 @@ pub mod protocol;
 pub mod qr;
 pub mod rating;
 pub mod screenshot;
+pub mod staff_alert;
 pub mod submission;
 pub mod ticket;
 pub mod ticket_view;

@@ -188,7 +188,13 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
             prompts_dir: audio.prompts_dir.as_ref().map(|d| config.resolve(d)),
         })
     });
-    let options = AppOptions { kiosk_mode: !windowed, submitter: Some(submitter), voice };
+    let options = AppOptions {
+        kiosk_mode: !windowed,
+        submitter: Some(submitter),
+        voice,
+        uplink_status: Some(uplink.status()),
+        outbox_moved_aside: report.moved_aside.is_some(),
+    };
     let app = KioskApp::new(config, options).context("cannot create the kiosk window")?;
     tracing::info!(windowed, "kiosk started");
     app.run().context("the kiosk window failed")?;

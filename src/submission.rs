@@ -92,6 +92,9 @@ pub struct Submitter {
     complex_days: u32,
     /// Reply deadline class of each problem type id.
     complexity: HashMap<String, Complexity>,
+    /// The last enqueue was refused for a full disk (cleared by the next success), so the
+    /// screen can tell staff.
+    disk_full: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Submitter {
@@ -113,7 +116,13 @@ impl Submitter {
             simple_days: c.deadlines.simple_working_days,
             complex_days: c.deadlines.complex_working_days,
             complexity: c.problem_types.iter().map(|p| (p.id.clone(), p.complexity)).collect(),
+            disk_full: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether the last submission was refused because the disk is full.
+    pub fn disk_full(&self) -> bool {
+        self.disk_full.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The outbox it queues into (for status figures).
@@ -218,7 +227,10 @@ impl Submitter {
             };
             let body = serde_json::to_vec(&body).expect("submission types always serialise");
             (Rendered { body, ticket: ticket.as_ref().map(|t| t.number.to_string()) }, ticket)
-        })?;
+        });
+        self.disk_full
+            .store(matches!(&ticket, Err(e) if e.is_disk_full()), std::sync::atomic::Ordering::Relaxed);
+        let ticket = ticket?;
         tracing::info!(%id, %kind, ticket = ticket.as_ref().map(|t| t.number.as_str()), "submission queued");
         Ok(Receipt { id, kind, ticket })
     }

@@ -326,4 +326,7 @@ fn full_disk_sends_the_citizen_to_a_window_and_keeps_the_queue() {
         "the draft is kept"
     );
     assert_eq!(reader.stats().unwrap().pending, queued, "nothing already queued was lost");
+    wait_secs(5);
+    assert!(app.window().global::<Shell>().get_staff_alert().contains("DISK"), "staff are told on screen");
+    assert!(shows_text(&app, "工作人员请注意：本机需要维护（DISK），请运行“hall-kiosk queue status”查看。"));
 }

@@ -164,7 +164,7 @@ pub fn wait_secs(secs: u64) {
 /// A kiosk on the testing backend whose submissions go to `submitter`.
 pub fn kiosk_with_submitter(config: LoadedConfig, submitter: hall_kiosk::submission::Submitter) -> KioskApp {
     i_slint_backend_testing::init_no_event_loop();
-    let options = hall_kiosk::app::AppOptions { kiosk_mode: false, submitter: Some(submitter), voice: None };
+    let options = hall_kiosk::app::AppOptions { submitter: Some(submitter), ..Default::default() };
     let app = KioskApp::new(config, options).expect("kiosk UI builds");
     app.window().window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
     app.window().show().expect("window shows");

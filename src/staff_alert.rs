@@ -1,0 +1,85 @@
+//! What staff must see on the screen itself, not only in the journal: the server refuses
+//! the kiosk's token, submissions were refused for good (dead letters), the outbox was
+//! unreadable and moved aside, or the disk refused a submission. Shown as one discreet line
+//! with short codes; `hall-kiosk queue status` tells the rest.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use slint::{ComponentHandle, Timer, TimerMode};
+use tokio::sync::watch;
+
+use crate::submission::Submitter;
+use crate::ui::{AppWindow, Shell};
+use crate::uplink::UplinkStatus;
+
+/// How often the UI looks at the uplink's status (a non-blocking read of a watch channel).
+const POLL: Duration = Duration::from_secs(5);
+
+/// The conditions, as known on the UI thread.
+#[derive(Debug, Default)]
+pub struct StaffAlerts {
+    /// The outbox database was unreadable at start and moved aside.
+    pub outbox_moved_aside: Cell<bool>,
+}
+
+impl StaffAlerts {
+    /// The short codes for the screen, e.g. `AUTH DEAD×2`; empty when all is well.
+    pub fn codes(&self, status: Option<&UplinkStatus>, disk_full: bool) -> String {
+        let mut codes = Vec::new();
+        if let Some(s) = status {
+            if s.credentials_rejected {
+                codes.push("AUTH".to_string());
+            }
+            if s.queue.dead_letters > 0 {
+                codes.push(format!("DEAD×{}", s.queue.dead_letters));
+            }
+        }
+        if self.outbox_moved_aside.get() {
+            codes.push("DB".into());
+        }
+        if disk_full {
+            codes.push("DISK".into());
+        }
+        codes.join(" ")
+    }
+
+    /// Publishes the codes now and then every few seconds from the uplink's status.
+    pub fn watch(
+        self: &Rc<Self>,
+        window: &AppWindow,
+        status: Option<watch::Receiver<UplinkStatus>>,
+        submitter: Option<Rc<Submitter>>,
+    ) -> Timer {
+        let weak_window = window.as_weak();
+        let alerts = self.clone();
+        let update = move || {
+            let Some(w) = weak_window.upgrade() else { return };
+            let current = status.as_ref().map(|rx| rx.borrow().clone());
+            let disk_full = submitter.as_ref().is_some_and(|s| s.disk_full());
+            w.global::<Shell>().set_staff_alert(alerts.codes(current.as_ref(), disk_full).into());
+        };
+        update();
+        let timer = Timer::default();
+        timer.start(TimerMode::Repeated, POLL, update);
+        timer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_name_each_condition() {
+        let alerts = StaffAlerts::default();
+        assert_eq!(alerts.codes(None, false), "");
+        let mut status = UplinkStatus::default();
+        assert_eq!(alerts.codes(Some(&status), false), "");
+        status.credentials_rejected = true;
+        status.queue.dead_letters = 2;
+        alerts.outbox_moved_aside.set(true);
+        assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK");
+    }
+}
