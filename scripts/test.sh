@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
-cargo test --locked --all-targets
+cargo test --locked
