@@ -15,9 +15,9 @@ mod server;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use hall_kiosk::outbox::Outbox;
-use hall_kiosk::submission::Submitter;
-use hall_kiosk::uplink::{Uplink, UplinkSettings};
+use hall_kiosk::delivery::outbox::Outbox;
+use hall_kiosk::delivery::submission::Submitter;
+use hall_kiosk::delivery::uplink::{Uplink, UplinkSettings};
 
 fn vm(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
@@ -75,7 +75,7 @@ fn main() {
     let submitter = Submitter::new(&config, outbox);
     let started = Instant::now();
     for i in 0..enqueue_rows {
-        submitter.complaint(&hall_kiosk::operator::sample_complaint(&config, i as u32)).unwrap();
+        submitter.complaint(&hall_kiosk::ops::sample_complaint(&config, i as u32)).unwrap();
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -107,7 +107,11 @@ fn main() {
             v["id"] = id.clone().into();
             v["ticket"] = serde_json::Value::Null;
             insert
-                .execute(rusqlite::params![id, hall_kiosk::outbox::now_ms(), serde_json::to_vec(&v).unwrap()])
+                .execute(rusqlite::params![
+                    id,
+                    hall_kiosk::delivery::outbox::now_ms(),
+                    serde_json::to_vec(&v).unwrap()
+                ])
                 .unwrap();
             have += 1;
             i += 1;

@@ -5,13 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hall_kiosk::app::{AppOptions, KioskApp, Screen};
 use hall_kiosk::config::{self, Language};
-use hall_kiosk::outbox::Outbox;
-use hall_kiosk::screenshot::{self, ScreenshotRequest};
-use hall_kiosk::submission::Submitter;
-use hall_kiosk::uplink::{self, UplinkSettings};
-use hall_kiosk::voice::{Voice, VoiceSettings};
+use hall_kiosk::delivery::outbox::Outbox;
+use hall_kiosk::delivery::submission::Submitter;
+use hall_kiosk::delivery::uplink::{self, UplinkSettings};
+use hall_kiosk::screens::app::{AppOptions, KioskApp};
+use hall_kiosk::screens::screenshot::{self, ScreenshotRequest};
+use hall_kiosk::screens::staging::Screen;
+use hall_kiosk::screens::voice::{Voice, VoiceSettings};
 
 const DEFAULT_CONFIG: &str = "/etc/hall-kiosk/kiosk.toml";
 
@@ -63,9 +64,9 @@ enum Command {
     HashPin,
     /// Inspect and operate the outbox (status, flush, export, retry-dead).
     #[command(subcommand)]
-    Queue(hall_kiosk::operator::QueueCommand),
+    Queue(hall_kiosk::ops::QueueCommand),
     /// Create sample submissions through the screens' own path and deliver them.
-    Simulate(hall_kiosk::operator::SimulateArgs),
+    Simulate(hall_kiosk::ops::SimulateArgs),
 }
 
 fn parse_language(s: &str) -> Result<Language, String> {
@@ -120,11 +121,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Queue(command)) => {
-            hall_kiosk::operator::queue(&cli.config, command)?;
+            hall_kiosk::ops::queue(&cli.config, command)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Simulate(args)) => {
-            hall_kiosk::operator::simulate(&cli.config, &args)?;
+            hall_kiosk::ops::simulate(&cli.config, &args)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -149,7 +150,7 @@ fn check_config(file: &std::path::Path) -> ExitCode {
 
 fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<ExitCode> {
     let config = load_config(config_path)?;
-    if let Err(why) = hall_kiosk::display::check_display() {
+    if let Err(why) = hall_kiosk::ops::display::check_display() {
         eprintln!(
             "hall-kiosk: {why}.\n\
              Run it on the kiosk's panel (or under a desktop session). To see its screens on a\n\

@@ -6,9 +6,9 @@ mod common;
 
 use clap::ValueEnum;
 use common::*;
-use hall_kiosk::app::Screen;
 use hall_kiosk::config::Language;
-use hall_kiosk::ui::Theme;
+use hall_kiosk::screens::staging::Screen;
+use hall_kiosk::screens::ui::Theme;
 use i_slint_backend_testing::ElementHandle;
 use slint::{Color, ComponentHandle};
 

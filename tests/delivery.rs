@@ -14,10 +14,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use hall_kiosk::outbox::{Outbox, OutboxOptions};
-use hall_kiosk::protocol::{AssistPayload, RatingPayload};
-use hall_kiosk::submission::Submitter;
-use hall_kiosk::uplink::{Uplink, UplinkSettings, UplinkStatus};
+use hall_kiosk::delivery::outbox::{Outbox, OutboxOptions};
+use hall_kiosk::delivery::protocol::{AssistPayload, RatingPayload};
+use hall_kiosk::delivery::submission::Submitter;
+use hall_kiosk::delivery::uplink::{Uplink, UplinkSettings, UplinkStatus};
 
 /// Scaled time: 1 second of real protocol time is 10 ms here.
 const SCALE: f64 = 0.01;

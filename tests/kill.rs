@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use hall_kiosk::outbox::Outbox;
+use hall_kiosk::delivery::outbox::Outbox;
 
 const KILLS: usize = 55;
 

@@ -24,9 +24,9 @@ fn rendered_qr_reads_back_as_the_link() {
     .enumerate()
     {
         for scale in [3, 8] {
-            let buffer = hall_kiosk::qr::render(link, scale).unwrap();
+            let buffer = hall_kiosk::screens::qr_image::render(link, scale).unwrap();
             let path = dir.path().join(format!("qr-{i}-{scale}.png"));
-            hall_kiosk::screenshot::write_png(&buffer, &path).unwrap();
+            hall_kiosk::screens::screenshot::write_png(&buffer, &path).unwrap();
             assert_eq!(zbarimg(&path), *link);
         }
     }

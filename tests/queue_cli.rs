@@ -6,9 +6,9 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use hall_kiosk::outbox::{Outbox, now_ms};
-use hall_kiosk::protocol::AssistPayload;
-use hall_kiosk::submission::Submitter;
+use hall_kiosk::delivery::outbox::{Outbox, now_ms};
+use hall_kiosk::delivery::protocol::AssistPayload;
+use hall_kiosk::delivery::submission::Submitter;
 
 fn run(config: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_hall-kiosk"))

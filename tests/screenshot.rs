@@ -67,6 +67,6 @@ fn ticket_screenshot_qr_reads_back_as_the_tracking_link() {
     let link = link.trim_end();
     assert!(link.starts_with("https://track.example.gov.cn/t/440305-K01-"), "{link}");
     let number = link["https://track.example.gov.cn/t/".len()..].split('?').next().unwrap();
-    hall_kiosk::ticket::TicketNumber::parse(number).expect("valid ticket number in the link");
+    hall_kiosk::hall::ticket::TicketNumber::parse(number).expect("valid ticket number in the link");
     assert!(link.contains("?k="));
 }

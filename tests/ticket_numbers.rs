@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 
 use chrono::{FixedOffset, NaiveDate, TimeZone};
-use hall_kiosk::outbox::Outbox;
-use hall_kiosk::protocol::ComplaintPayload;
-use hall_kiosk::submission::Submitter;
-use hall_kiosk::ticket::TicketNumber;
+use hall_kiosk::delivery::outbox::Outbox;
+use hall_kiosk::delivery::protocol::ComplaintPayload;
+use hall_kiosk::delivery::submission::Submitter;
+use hall_kiosk::hall::ticket::TicketNumber;
 
 #[test]
 fn numbers_differ_across_halls_kiosks_days_and_sequences() {

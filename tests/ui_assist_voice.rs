@@ -5,12 +5,12 @@ mod common;
 
 use clap::ValueEnum;
 use common::*;
-use hall_kiosk::app::Screen;
 use hall_kiosk::config::Language;
-use hall_kiosk::outbox::Outbox;
-use hall_kiosk::submission::Submitter;
-use hall_kiosk::ui::{Assist, Voice};
-use hall_kiosk::voice::{PROMPT_IDS, shipped_clip};
+use hall_kiosk::delivery::outbox::Outbox;
+use hall_kiosk::delivery::submission::Submitter;
+use hall_kiosk::screens::staging::Screen;
+use hall_kiosk::screens::ui::{Assist, Voice};
+use hall_kiosk::screens::voice::{PROMPT_IDS, shipped_clip};
 use slint::ComponentHandle;
 
 #[test]

@@ -7,16 +7,16 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use hall_kiosk::outbox::Outbox;
-use hall_kiosk::submission::Submitter;
-use hall_kiosk::ticket::TicketNumber;
-use hall_kiosk::ui::{Complaint, Page, Shell, Ticket};
-use hall_kiosk::workdays::WorkCalendar;
+use hall_kiosk::delivery::outbox::Outbox;
+use hall_kiosk::delivery::submission::Submitter;
+use hall_kiosk::hall::ticket::TicketNumber;
+use hall_kiosk::hall::workdays::WorkCalendar;
+use hall_kiosk::screens::ui::{Complaint, Page, Shell, Ticket};
 use serde_json::Value;
 use slint::ComponentHandle;
 
 /// Steps 1 to 3: repeated trips, social security, pension transfer, one phrase, 3+ visits.
-fn fill_first_steps(app: &hall_kiosk::app::KioskApp) {
+fn fill_first_steps(app: &hall_kiosk::screens::app::KioskApp) {
     tap(app, "反映“办不成事”");
     assert_eq!(app.window().global::<Shell>().get_page(), Page::Complaint);
     assert!(shows_text(app, "第 1 步 / 共 5 步"));
@@ -48,7 +48,7 @@ fn fill_first_steps(app: &hall_kiosk::app::KioskApp) {
     assert!(shows_text(app, "需要我们给您回电吗？"));
 }
 
-fn type_digits(app: &hall_kiosk::app::KioskApp, digits: &str) {
+fn type_digits(app: &hall_kiosk::screens::app::KioskApp, digits: &str) {
     for d in digits.chars() {
         tap(app, &d.to_string());
     }
@@ -104,7 +104,7 @@ fn complaint_without_phone_is_queued_field_by_field() {
     assert!(link.starts_with(&prefix), "{link}");
     let token = &link[prefix.len()..];
     assert_eq!(token.len(), 22, "16 random bytes in base64url");
-    assert_eq!(b["ticket"]["token_sha256"], hall_kiosk::ticket::sha256_hex(token.as_bytes()).as_str());
+    assert_eq!(b["ticket"]["token_sha256"], hall_kiosk::hall::ticket::sha256_hex(token.as_bytes()).as_str());
     assert!(!String::from_utf8_lossy(&outbox.due(i64::MAX, 0, 1).unwrap()[0].body).contains(token));
 
     // Done wipes the ticket and returns home.
@@ -145,7 +145,7 @@ fn complaint_with_phone_validates_masks_and_needs_consent() {
     );
     tap(&app, "下一步");
     tap(&app, "提交");
-    let phone = app.window().global::<hall_kiosk::ui::Phone>();
+    let phone = app.window().global::<hall_kiosk::screens::ui::Phone>();
     assert_eq!(phone.get_masked(), "", "the number leaves the screen once sent");
     assert!(!phone.get_accepted());
 
@@ -220,7 +220,7 @@ fn walking_away_wipes_the_draft() {
     wait_secs(90 + 30);
     assert_eq!(app.window().global::<Shell>().get_page(), Page::Home);
     let g = app.window().global::<Complaint>();
-    assert_eq!(app.window().global::<hall_kiosk::ui::Phone>().get_digits(), "");
+    assert_eq!(app.window().global::<hall_kiosk::screens::ui::Phone>().get_digits(), "");
     assert_eq!(g.get_visits(), 0);
     assert_eq!(g.get_summary_problem(), "");
 }
@@ -231,7 +231,7 @@ fn works_with_the_uplink_pointed_at_a_dead_address() {
     // Port 9 (discard) on loopback: nothing listens, every attempt fails at once.
     let config = load(&write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), TOKEN));
     let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
-    let uplink = hall_kiosk::uplink::spawn(&outbox, scaled_settings(&config, 0.01)).unwrap();
+    let uplink = hall_kiosk::delivery::uplink::spawn(&outbox, scaled_settings(&config, 0.01)).unwrap();
     let reader = outbox.another_connection().unwrap();
     let app = kiosk_with_submitter(config, Submitter::new(&load(&dir.path().join("kiosk.toml")), outbox));
     fill_first_steps(&app);
@@ -256,7 +256,7 @@ fn delivered_ticket_opens_the_tracking_page() {
     let config_path = write_config(dir.path(), addr, TOKEN);
     let config = load(&config_path);
     let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
-    let uplink = hall_kiosk::uplink::spawn(&outbox, scaled_settings(&config, 0.01)).unwrap();
+    let uplink = hall_kiosk::delivery::uplink::spawn(&outbox, scaled_settings(&config, 0.01)).unwrap();
     let app = kiosk_with_submitter(load(&config_path), Submitter::new(&config, outbox));
     fill_first_steps(&app);
     tap(&app, "不留号码，继续");
@@ -293,14 +293,14 @@ fn delivered_ticket_opens_the_tracking_page() {
 fn full_disk_sends_the_citizen_to_a_window_and_keeps_the_queue() {
     let dir = tempfile::tempdir().unwrap();
     let config = load(&write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), TOKEN));
-    let options = hall_kiosk::outbox::OutboxOptions { max_bytes: Some(64 * 1024) };
+    let options = hall_kiosk::delivery::outbox::OutboxOptions { max_bytes: Some(64 * 1024) };
     let (outbox, _) = Outbox::open_with(&config.data_dir(), &options).unwrap();
     let reader = outbox.another_connection().unwrap();
     let submitter = Submitter::new(&config, outbox);
     // Fill the outbox to its limit with other submissions.
     let mut queued = 0;
     loop {
-        let payload = hall_kiosk::protocol::AssistPayload { screen: "x".repeat(500) };
+        let payload = hall_kiosk::delivery::protocol::AssistPayload { screen: "x".repeat(500) };
         match submitter.assist(&payload) {
             Ok(_) => queued += 1,
             Err(e) => {

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use hall_kiosk::app::KioskApp;
-use hall_kiosk::ui::{Page, Rating, Shell, Ticket};
+use hall_kiosk::screens::app::KioskApp;
+use hall_kiosk::screens::ui::{Page, Rating, Shell, Ticket};
 use serde_json::Value;
 use slint::ComponentHandle;
 

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use hall_kiosk::ui::{Idle, Page, Shell, Theme};
+use hall_kiosk::screens::ui::{Idle, Page, Shell, Theme};
 use slint::ComponentHandle;
 
 #[test]

@@ -14,7 +14,7 @@ use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use hall_kiosk::ticket::{TicketNumber, sha256_hex};
+use hall_kiosk::hall::ticket::{TicketNumber, sha256_hex};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 

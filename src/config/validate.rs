@@ -263,7 +263,15 @@ fn check_rating(config: &Config, p: &mut Problems) {
     }
 }
 
+/// Departments, windows and their staff, matters and problem types: ids unique,
+/// cross-references resolved, labels within their limits.
 fn check_catalogue(config: &Config, p: &mut Problems) {
+    check_departments_and_windows(config, p);
+    check_matters(config, p);
+    check_problem_types(config, p);
+}
+
+fn check_departments_and_windows(config: &Config, p: &mut Problems) {
     let deps = FieldPath::key("departments");
     if config.departments.is_empty() {
         p.add(deps.clone(), "list at least one department");
@@ -306,7 +314,10 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
                 .map(move |(j, s)| (wins.at(i).field("staff").at(j).field("id"), s.id.as_str()))
         }),
     );
+}
 
+fn check_matters(config: &Config, p: &mut Problems) {
+    let known_dep = |id: &str| config.departments.iter().any(|d| d.id == id);
     let matters = FieldPath::key("matters");
     if config.matters.is_empty() {
         p.add(matters.clone(), "list at least one service matter");
@@ -323,7 +334,9 @@ fn check_catalogue(config: &Config, p: &mut Problems) {
         "matter id",
         config.matters.iter().enumerate().map(|(i, m)| (matters.at(i).field("id"), m.id.as_str())),
     );
+}
 
+fn check_problem_types(config: &Config, p: &mut Problems) {
     let types = FieldPath::key("problem_types");
     if config.problem_types.is_empty() {
         p.add(types.clone(), "list at least one problem type");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hall_kiosk::config::LoadedConfig;
-use hall_kiosk::uplink::UplinkSettings;
+use hall_kiosk::delivery::uplink::UplinkSettings;
 
 /// The bearer token the test server accepts.
 pub const TOKEN: &str = "test-token-5f1c2a";
@@ -81,8 +81,8 @@ pub fn scaled_settings(config: &LoadedConfig, factor: f64) -> UplinkSettings {
 
 use std::time::Duration;
 
-use hall_kiosk::app::KioskApp;
 use hall_kiosk::config;
+use hall_kiosk::screens::app::KioskApp;
 use i_slint_backend_testing::{ElementHandle, ElementQuery};
 use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
@@ -97,7 +97,8 @@ pub fn example_config() -> LoadedConfig {
 /// Each test thread gets its own backend.
 pub fn kiosk_with(config: LoadedConfig) -> KioskApp {
     i_slint_backend_testing::init_no_event_loop();
-    let app = KioskApp::new(config, hall_kiosk::app::AppOptions::default()).expect("kiosk UI builds");
+    let app =
+        KioskApp::new(config, hall_kiosk::screens::app::AppOptions::default()).expect("kiosk UI builds");
     app.window().window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
     app.window().show().expect("window shows");
     app
@@ -162,9 +163,12 @@ pub fn wait_secs(secs: u64) {
 }
 
 /// A kiosk on the testing backend whose submissions go to `submitter`.
-pub fn kiosk_with_submitter(config: LoadedConfig, submitter: hall_kiosk::submission::Submitter) -> KioskApp {
+pub fn kiosk_with_submitter(
+    config: LoadedConfig,
+    submitter: hall_kiosk::delivery::submission::Submitter,
+) -> KioskApp {
     i_slint_backend_testing::init_no_event_loop();
-    let options = hall_kiosk::app::AppOptions { submitter: Some(submitter), ..Default::default() };
+    let options = hall_kiosk::screens::app::AppOptions { submitter: Some(submitter), ..Default::default() };
     let app = KioskApp::new(config, options).expect("kiosk UI builds");
     app.window().window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
     app.window().show().expect("window shows");
@@ -187,7 +191,7 @@ pub fn all_visible_text(app: &KioskApp) -> Vec<String> {
 pub fn read_qr(image: &slint::Image, dir: &Path) -> String {
     let pixels = image.to_rgb8().expect("the QR code is an RGB image");
     let path = dir.join("qr.png");
-    hall_kiosk::screenshot::write_png(&pixels, &path).unwrap();
+    hall_kiosk::screens::screenshot::write_png(&pixels, &path).unwrap();
     let out = std::process::Command::new("zbarimg")
         .args(["--raw", "-q"])
         .arg(&path)
@@ -199,16 +203,16 @@ pub fn read_qr(image: &slint::Image, dir: &Path) -> String {
 
 /// A kiosk whose outbox is in `dir`, with no uplink (nothing is delivered), and a second
 /// connection to that outbox for reading back what the screens queued.
-pub fn offline_kiosk(dir: &Path) -> (KioskApp, hall_kiosk::outbox::Outbox) {
+pub fn offline_kiosk(dir: &Path) -> (KioskApp, hall_kiosk::delivery::outbox::Outbox) {
     let config = load(&write_config(dir, "127.0.0.1:9".parse().unwrap(), TOKEN));
-    let (outbox, _) = hall_kiosk::outbox::Outbox::open(&config.data_dir()).unwrap();
+    let (outbox, _) = hall_kiosk::delivery::outbox::Outbox::open(&config.data_dir()).unwrap();
     let reader = outbox.another_connection().unwrap();
-    let submitter = hall_kiosk::submission::Submitter::new(&config, outbox);
+    let submitter = hall_kiosk::delivery::submission::Submitter::new(&config, outbox);
     (kiosk_with_submitter(config, submitter), reader)
 }
 
 /// The bodies of all pending submissions, oldest first, as JSON.
-pub fn pending_bodies(outbox: &hall_kiosk::outbox::Outbox) -> Vec<serde_json::Value> {
+pub fn pending_bodies(outbox: &hall_kiosk::delivery::outbox::Outbox) -> Vec<serde_json::Value> {
     outbox
         .due(i64::MAX, 0, 100)
         .unwrap()

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, Timer, TimerMode};
 
-use crate::ui::{AppWindow, Idle, Page, Shell, Theme};
+use crate::screens::ui::{AppWindow, Idle, Page, Shell, Theme};
 
 /// What the idle guard needs from the app when time runs out.
 pub trait IdleActions {

@@ -1,41 +1,15 @@
-//! Commands for hall operators: `hall-kiosk queue status|flush|export|retry-dead` and
-//! `hall-kiosk simulate`. They open the same outbox and use the same submission path and
-//! uplink as the kiosk itself; `main.rs` only dispatches here.
+//! `hall-kiosk simulate`: sample submissions through the screens' own path, delivered by
+//! the kiosk's own uplink, for demos and soak tests.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use crate::config::{self, ConfigError, Language, LoadedConfig, Polarity};
-use crate::outbox::{DeadSelector, ExportError, Outbox, OutboxError};
-use crate::protocol::{ComplaintPayload, Personal, RatingPayload};
-use crate::submission::{Receipt, SubmitError, Submitter};
-use crate::uplink::{DeliveryEvent, Uplink, UplinkError, UplinkSettings, rfc3339};
-
-/// `hall-kiosk queue ...`
-#[derive(Debug, clap::Subcommand)]
-pub enum QueueCommand {
-    /// Pending and dead-letter counts, the oldest pending submission, the last delivery.
-    Status,
-    /// Try to deliver every pending submission now; print each result.
-    Flush,
-    /// Write every pending and dead-letter submission to a JSON Lines file, to carry to
-    /// the central side by hand (it imports them idempotently by id).
-    Export {
-        /// Output file (created with mode 0600: it holds personal data).
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Put dead letters back in the queue once the cause is fixed.
-    RetryDead {
-        /// The submission id to retry.
-        id: Option<String>,
-        /// Retry every dead letter.
-        #[arg(long, conflicts_with = "id")]
-        all: bool,
-    },
-}
+use super::{OperatorError, open, print_event, runtime};
+use crate::config::{self, Language, LoadedConfig, Polarity};
+use crate::delivery::protocol::{ComplaintPayload, Personal, RatingPayload};
+use crate::delivery::submission::{Receipt, Submitter};
+use crate::delivery::uplink::{Uplink, UplinkSettings};
 
 /// `hall-kiosk simulate ...`
 #[derive(Debug, Clone, clap::Args)]
@@ -53,131 +27,6 @@ pub struct SimulateArgs {
     /// which the kiosk otherwise shows only to the citizen).
     #[arg(long)]
     pub show_links: bool,
-}
-
-/// An operator command failed; the message says what to fix.
-#[derive(Debug, thiserror::Error)]
-pub enum OperatorError {
-    /// The configuration cannot be used.
-    #[error("the configuration cannot be used:\n{0}")]
-    Config(#[from] ConfigError),
-    /// The outbox failed.
-    #[error(transparent)]
-    Outbox(#[from] OutboxError),
-    /// The uplink cannot start.
-    #[error(transparent)]
-    Uplink(#[from] UplinkError),
-    /// Export failed.
-    #[error(transparent)]
-    Export(#[from] ExportError),
-    /// A simulated submission was refused.
-    #[error(transparent)]
-    Submit(#[from] SubmitError),
-    /// A file could not be written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The command line is incomplete.
-    #[error("{0}")]
-    Usage(String),
-}
-
-fn open(config: &LoadedConfig) -> Result<Outbox, OperatorError> {
-    let (outbox, report) = Outbox::open(&config.data_dir())?;
-    if let Some(aside) = report.moved_aside {
-        eprintln!(
-            "WARNING: the outbox database was corrupt ({}); it was moved to {} and a fresh one started. \
-             Hand the old file to support: what it held was not delivered.",
-            report.reason.unwrap_or_default(),
-            aside.display()
-        );
-    }
-    Ok(outbox)
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, OperatorError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| OperatorError::Uplink(UplinkError::Thread(e)))
-}
-
-/// Runs a `queue` subcommand.
-pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorError> {
-    let config = config::load(config_path)?;
-    let outbox = open(&config)?;
-    match command {
-        QueueCommand::Status => {
-            let s = outbox.stats()?;
-            let when = |ms: Option<i64>| ms.map(rfc3339).unwrap_or_else(|| "-".into());
-            println!("pending: {}", s.pending);
-            println!("dead letters: {}", s.dead_letters);
-            println!("oldest pending: {}", when(s.oldest_pending_ms));
-            println!("last delivery: {}", when(s.last_delivery_ms));
-            for d in outbox.dead_letters()? {
-                println!(
-                    "dead {} {} {} {}: {}",
-                    d.id,
-                    d.kind,
-                    d.ticket.as_deref().unwrap_or("-"),
-                    d.status,
-                    d.reason
-                );
-            }
-        }
-        QueueCommand::Flush => {
-            let mut uplink = Uplink::new(outbox, UplinkSettings::from_config(&config)?)?;
-            let stats = runtime()?.block_on(uplink.flush(print_event))?;
-            println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
-        }
-        QueueCommand::Export { out } => {
-            let io = |source| OperatorError::Io { path: out.clone(), source };
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&out)
-                .map_err(io)?;
-            let mut writer = std::io::BufWriter::new(file);
-            let n = outbox.export(&mut writer)?;
-            writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
-            println!("{n} submissions written to {}", out.display());
-        }
-        QueueCommand::RetryDead { id, all } => {
-            let which = match (id, all) {
-                (Some(id), false) => DeadSelector::Id(id),
-                (None, true) => DeadSelector::All,
-                _ => return Err(OperatorError::Usage("give a submission id or --all".into())),
-            };
-            let n = outbox.retry_dead(&which)?;
-            println!("{n} dead letters queued again");
-        }
-    }
-    Ok(())
-}
-
-/// One line per delivery result, for `flush` and `simulate`.
-fn print_event(event: &DeliveryEvent) {
-    let line = match event {
-        DeliveryEvent::Delivered { id, ticket, status } => {
-            format!("delivered {id} {} {status}", ticket.as_deref().unwrap_or("-"))
-        }
-        DeliveryEvent::Retry { id, error } => format!("retry {id} {error}"),
-        DeliveryEvent::CredentialsRejected { id, status } => {
-            format!("credentials-rejected {id} {status} (fix the token file; nothing is lost)")
-        }
-        DeliveryEvent::DeadLettered { id, status, reason } => {
-            format!("dead {id} {status} {reason}")
-        }
-    };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
 }
 
 /// Sample complaint number `i`, using the hall's own problem types, departments and matters.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use slint::winit_030::{WinitWindowAccessor, winit};
 use slint::{ComponentHandle, Timer, TimerMode};
 
-use crate::ui::AppWindow;
+use crate::screens::ui::AppWindow;
 
 /// How long to wait for the native window before settling for Slint's full-screen request.
 const MAX_ATTEMPTS: u32 = 40;

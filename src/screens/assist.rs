@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use slint::ComponentHandle;
 
-use crate::protocol::AssistPayload;
-use crate::submission::Submitter;
-use crate::ui::{AppWindow, Assist, Complaint, Page, Rating, Shell};
+use crate::delivery::protocol::AssistPayload;
+use crate::delivery::submission::Submitter;
+use crate::screens::ui::{AppWindow, Assist, Complaint, Page, Rating, Shell};
 
 /// Presses closer together than this are one request.
 pub const REPEAT_WINDOW: Duration = Duration::from_secs(60);

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 use slint::{ComponentHandle, Timer, TimerMode};
 
 use crate::config::{Language, LoadedConfig, Polarity};
-use crate::flow::{callback, choice, index_callback, matters_of, model, valid_index};
-use crate::phone_entry::PhoneEntry;
-use crate::protocol::{Personal, RatingPayload};
-use crate::submission::Submitter;
-use crate::ticket_view;
-use crate::ui::{AppWindow, Page, Rating, Shell, Theme};
+use crate::delivery::protocol::{Personal, RatingPayload};
+use crate::delivery::submission::Submitter;
+use crate::screens::flow::{callback, choice, index_callback, matters_of, model, valid_index};
+use crate::screens::phone_entry::PhoneEntry;
+use crate::screens::ticket_view;
+use crate::screens::ui::{AppWindow, Page, Rating, Shell, Theme};
 
 /// Flags a second rating of the same window within the hall's interval as a probable
 /// repeat. Such ratings are still thanked and stored, never dropped: the hall decides.

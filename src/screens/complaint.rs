@@ -1,7 +1,7 @@
 //! The complaint flow (反映"办不成事"): Rust owns the citizen's draft, the `Complaint`
 //! global shows it. Each tap arrives as a callback; this module checks it, moves the draft
 //! on, and republishes what the screen shows. Sending hands the draft to the one
-//! submission path ([`crate::submission::Submitter`]) and shows the ticket.
+//! submission path ([`crate::delivery::submission::Submitter`]) and shows the ticket.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -10,12 +10,12 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 
 use crate::config::{Complexity, Language, LoadedConfig};
-use crate::flow::{callback, choice, index_callback, matters_of, model, valid_index};
-use crate::phone_entry::PhoneEntry;
-use crate::protocol::{ComplaintPayload, Personal};
-use crate::submission::Submitter;
-use crate::ticket_view;
-use crate::ui::{AppWindow, Complaint, Page, Shell};
+use crate::delivery::protocol::{ComplaintPayload, Personal};
+use crate::delivery::submission::Submitter;
+use crate::screens::flow::{callback, choice, index_callback, matters_of, model, valid_index};
+use crate::screens::phone_entry::PhoneEntry;
+use crate::screens::ticket_view;
+use crate::screens::ui::{AppWindow, Complaint, Page, Shell};
 
 /// What the citizen has entered so far. Dropped whole when the session ends.
 #[derive(Debug, Default)]

@@ -9,145 +9,37 @@
 //! `heartbeat_secs`. The task runs on its own thread and runtime ([`spawn`]) so the UI
 //! thread never waits on the network, and stops when told to (`shutdown`).
 
+//!
+//! Parts: [`settings`] (from the config, the token file), [`policy`] (reply classes,
+//! backoff, `Retry-After`: pure, tested on their own), this module (the delivery loop),
+//! [`heartbeat`], [`handle`] (the uplink's own thread, for the UI).
+
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::config::LoadedConfig;
-use crate::outbox::{
+use crate::delivery::outbox::{
     DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, OutboxError, PendingRow, QueueStats, now_ms,
 };
-use crate::protocol::{HEARTBEAT_PATH, Heartbeat, IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
+use crate::delivery::protocol::{IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
+
+mod handle;
+mod heartbeat;
+pub mod policy;
+mod settings;
+
+pub use handle::{UplinkHandle, spawn};
+pub use policy::{ReplyClass, backoff_ceiling, classify, full_jitter, parse_retry_after};
+pub use settings::{UplinkError, UplinkSettings, read_token};
 
 /// Rows read from the outbox at a time: memory stays flat whatever the queue length.
 const PAGE: usize = 64;
 /// How often delivered records older than 30 days are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
-
-/// How the uplink talks to the server. Built from the config; tests scale the times.
-#[derive(Debug, Clone)]
-pub struct UplinkSettings {
-    /// `[server] base_url`: https, or http to loopback only.
-    pub base_url: url::Url,
-    /// `[kiosk] id`, sent in every heartbeat.
-    pub kiosk_id: String,
-    /// `[server] token_file`: the bearer token; must not be readable by others.
-    pub token_file: PathBuf,
-    /// `[server] ca_file`: extra CA certificates (PEM) to trust besides the built-in roots.
-    pub ca_file: Option<PathBuf>,
-    /// `[server] heartbeat_secs`.
-    pub heartbeat_every: Duration,
-    /// Longest wait for one request, connection to last byte (15 s).
-    pub request_timeout: Duration,
-    /// First retry delay ceiling (1 s); doubles each consecutive failure.
-    pub backoff_base: Duration,
-    /// Largest retry delay ceiling (5 min).
-    pub backoff_cap: Duration,
-    /// Delay between attempts while the server rejects the kiosk's credentials (5 min).
-    pub auth_retry: Duration,
-    /// Longest `Retry-After` honoured (1 h): a server asking for more is asked again then.
-    pub retry_after_max: Duration,
-    /// Multiplies every `Retry-After` the server sends (1.0; tests and soak runs on
-    /// scaled time use less).
-    pub retry_after_scale: f64,
-}
-
-impl UplinkSettings {
-    /// The settings of a validated config, with the production timings.
-    pub fn from_config(config: &LoadedConfig) -> Result<UplinkSettings, UplinkError> {
-        let server = &config.config.server;
-        let base_url = url::Url::parse(&server.base_url)
-            .map_err(|e| UplinkError::Url { url: server.base_url.clone(), why: e.to_string() })?;
-        Ok(UplinkSettings {
-            base_url,
-            kiosk_id: config.config.kiosk.id.clone(),
-            token_file: config.resolve(&server.token_file),
-            ca_file: server.ca_file.as_ref().map(|f| config.resolve(f)),
-            heartbeat_every: Duration::from_secs(server.heartbeat_secs.into()),
-            request_timeout: Duration::from_secs(15),
-            backoff_base: Duration::from_secs(1),
-            backoff_cap: Duration::from_secs(300),
-            auth_retry: Duration::from_secs(300),
-            retry_after_max: Duration::from_secs(3600),
-            retry_after_scale: 1.0,
-        })
-    }
-
-    /// Every delay and timeout multiplied by `factor` (tests: 0.01 turns the 2-minute
-    /// outage into 1.2 s). Production never calls this.
-    pub fn scaled(mut self, factor: f64) -> UplinkSettings {
-        let s = |d: Duration| d.mul_f64(factor);
-        self.request_timeout = s(self.request_timeout);
-        self.backoff_base = s(self.backoff_base);
-        self.backoff_cap = s(self.backoff_cap);
-        self.auth_retry = s(self.auth_retry);
-        self.retry_after_max = s(self.retry_after_max);
-        self.retry_after_scale *= factor;
-        self
-    }
-
-    fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
-    }
-}
-
-/// The uplink could not start. Every variant names the file or setting to fix.
-#[derive(Debug, thiserror::Error)]
-pub enum UplinkError {
-    /// The token file could not be read.
-    #[error("server token file {path}: {source}")]
-    Token {
-        /// The token file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The token file may be read by other users: refuse to use a leaked secret.
-    #[error("server token file {path} has mode {mode:o}: other users can read it; run `chmod 600 {path}`")]
-    TokenPermissions {
-        /// The token file.
-        path: PathBuf,
-        /// Its permission bits.
-        mode: u32,
-    },
-    /// The token file is empty.
-    #[error("server token file {path} is empty; put this kiosk's bearer token in it")]
-    TokenEmpty {
-        /// The token file.
-        path: PathBuf,
-    },
-    /// The extra CA bundle could not be read or parsed.
-    #[error("server CA file {path}: {why}")]
-    CaFile {
-        /// The CA file.
-        path: PathBuf,
-        /// Why.
-        why: String,
-    },
-    /// The server URL cannot be used.
-    #[error("server base_url {url:?}: {why}")]
-    Url {
-        /// The URL.
-        url: String,
-        /// Why.
-        why: String,
-    },
-    /// The HTTP client could not be built (TLS set-up).
-    #[error("cannot set up the HTTPS client: {0}")]
-    Client(reqwest::Error),
-    /// The outbox could not be opened for the uplink.
-    #[error(transparent)]
-    Outbox(#[from] OutboxError),
-    /// The uplink's thread or runtime could not be started.
-    #[error("cannot start the uplink thread: {0}")]
-    Thread(std::io::Error),
-}
 
 /// What the UI shows staff about delivery.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -195,62 +87,6 @@ pub enum DeliveryEvent {
         /// The first KiB of the server's answer.
         reason: String,
     },
-}
-
-/// How a server reply is handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyClass {
-    /// The server stored it (or already had it).
-    Delivered,
-    /// Try again later.
-    Retry,
-    /// The kiosk's credentials are wrong: pause, keep everything, alert staff.
-    CredentialsRejected,
-    /// The server will never accept this submission: dead letter.
-    Dead,
-}
-
-/// The contract's reply classification (`docs/protocol.md`).
-pub fn classify(status: StatusCode) -> ReplyClass {
-    match status.as_u16() {
-        200..=299 => ReplyClass::Delivered,
-        401 | 403 => ReplyClass::CredentialsRejected,
-        408 | 409 | 425 | 429 => ReplyClass::Retry,
-        400..=499 => ReplyClass::Dead,
-        // 5xx, and anything a conforming server never sends (1xx, 3xx): never drop.
-        _ => ReplyClass::Retry,
-    }
-}
-
-/// Parses `Retry-After`: delay-seconds or an HTTP date.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// A uniformly random delay in `[0, ceiling]` ("full jitter").
-pub fn full_jitter(ceiling: Duration) -> Duration {
-    let r = getrandom::u64().unwrap_or(u64::MAX / 2);
-    ceiling.mul_f64(r as f64 / u64::MAX as f64)
-}
-
-/// Reads the bearer token, refusing a file that others may read.
-pub fn read_token(path: &Path) -> Result<String, UplinkError> {
-    use std::os::unix::fs::PermissionsExt;
-    let err = |source| UplinkError::Token { path: path.to_path_buf(), source };
-    let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        return Err(UplinkError::TokenPermissions { path: path.to_path_buf(), mode: mode & 0o777 });
-    }
-    let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
-    if token.is_empty() {
-        return Err(UplinkError::TokenEmpty { path: path.to_path_buf() });
-    }
-    Ok(token)
 }
 
 /// One attempt's result.
@@ -528,36 +364,40 @@ impl Uplink {
                     DeliveryEvent::DeadLettered { id: row.id.clone(), status: status.as_u16(), reason: body };
                 (event, None)
             }
-            ReplyClass::CredentialsRejected => {
-                let error = format!("{status}: the server rejects this kiosk's token");
-                tracing::error!(
-                    status = status.as_u16(),
-                    token_file = %self.settings.token_file.display(),
-                    "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
-                );
-                let wait = self.settings.auth_retry;
-                if let Err(e) = self.outbox.mark_retry(&row.id, now + wait.as_millis() as i64, &error) {
-                    tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
-                }
-                self.status.send_modify(|s| {
-                    s.credentials_rejected = true;
-                    s.last_error = Some(error);
-                });
-                (
-                    DeliveryEvent::CredentialsRejected { id: row.id.clone(), status: status.as_u16() },
-                    Some(wait),
-                )
-            }
+            ReplyClass::CredentialsRejected => self.pause_for_credentials(row, status),
             ReplyClass::Retry => {
                 let mut error = status.to_string();
                 if !body.is_empty() {
-                    error = format!("{error}: {}", crate::outbox::truncate(&body, 200));
+                    error = format!("{error}: {}", crate::delivery::outbox::truncate(&body, 200));
                 }
                 let scaled = retry_after
                     .map(|d| d.mul_f64(self.settings.retry_after_scale).min(self.settings.retry_after_max));
                 self.retry(row, error, scaled)
             }
         }
+    }
+
+    /// The server refuses the kiosk's token: keep the row, pause, alert staff.
+    fn pause_for_credentials(
+        &mut self,
+        row: &PendingRow,
+        status: StatusCode,
+    ) -> (DeliveryEvent, Option<Duration>) {
+        let error = format!("{status}: the server rejects this kiosk's token");
+        tracing::error!(
+            status = status.as_u16(),
+            token_file = %self.settings.token_file.display(),
+            "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
+        );
+        let wait = self.settings.auth_retry;
+        if let Err(e) = self.outbox.mark_retry(&row.id, now_ms() + wait.as_millis() as i64, &error) {
+            tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
+        }
+        self.status.send_modify(|s| {
+            s.credentials_rejected = true;
+            s.last_error = Some(error);
+        });
+        (DeliveryEvent::CredentialsRejected { id: row.id.clone(), status: status.as_u16() }, Some(wait))
     }
 
     fn retry(
@@ -578,17 +418,9 @@ impl Uplink {
         self.status.send_modify(|s| s.last_error = Some(error.clone()));
         (DeliveryEvent::Retry { id: row.id.clone(), error }, Some(wait))
     }
-
-    /// The backoff ceiling after `n` consecutive failures: base × 2^(n-1), at most the cap.
+    /// The backoff ceiling after `n` consecutive failures (see [`backoff_ceiling`]).
     fn ceiling(&self, n: u32) -> Duration {
-        ExponentialBuilder::default()
-            .with_min_delay(self.settings.backoff_base)
-            .with_max_delay(self.settings.backoff_cap)
-            .with_factor(2.0)
-            .without_max_times()
-            .build()
-            .nth(n.saturating_sub(1).min(64) as usize)
-            .unwrap_or(self.settings.backoff_cap)
+        backoff_ceiling(self.settings.backoff_base, self.settings.backoff_cap, n)
     }
 
     fn clear_credentials_alert(&self) {
@@ -611,47 +443,6 @@ impl Uplink {
                 });
             }
             Err(e) => tracing::error!(error = %e, "cannot read queue figures"),
-        }
-    }
-
-    /// Sends one heartbeat. Failures are logged and shown, never fatal.
-    async fn heartbeat(&mut self) {
-        let stats = match self.outbox.stats() {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read queue figures for the heartbeat");
-                return;
-            }
-        };
-        let beat = Heartbeat {
-            kiosk_id: self.settings.kiosk_id.clone(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            pending: stats.pending,
-            dead_letters: stats.dead_letters,
-            oldest_pending_at: stats.oldest_pending_ms.map(rfc3339),
-            last_delivery_at: stats.last_delivery_ms.map(rfc3339),
-        };
-        let result = self
-            .client
-            .post(self.settings.endpoint(HEARTBEAT_PATH))
-            .header(AUTHORIZATION, format!("Bearer {}", self.token))
-            .header(CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(&beat).expect("a heartbeat always serialises"))
-            .send()
-            .await;
-        match result {
-            Ok(r) if r.status().is_success() => {
-                tracing::debug!(pending = stats.pending, "heartbeat sent")
-            }
-            Ok(r) if classify(r.status()) == ReplyClass::CredentialsRejected => {
-                tracing::error!(
-                    status = r.status().as_u16(),
-                    "STAFF ALERT: the server rejects this kiosk's credentials (heartbeat)"
-                );
-                self.status.send_modify(|s| s.credentials_rejected = true);
-            }
-            Ok(r) => tracing::warn!(status = r.status().as_u16(), "heartbeat not accepted"),
-            Err(e) => tracing::warn!(error = %describe(&e), "heartbeat failed"),
         }
     }
 }
@@ -681,102 +472,9 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The uplink running on its own thread and tokio runtime, for the UI.
-#[derive(Debug)]
-pub struct UplinkHandle {
-    /// The uplink's status, updated after every pass.
-    status: watch::Receiver<UplinkStatus>,
-    /// Dropping or sending on it stops the uplink.
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    /// The thread, joined on shutdown.
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl UplinkHandle {
-    /// The status, for the staff screen.
-    pub fn status(&self) -> watch::Receiver<UplinkStatus> {
-        self.status.clone()
-    }
-
-    /// Stops the uplink and waits for its thread (an attempt in flight is abandoned; it is
-    /// still pending and will be sent again, byte-identical).
-    pub fn shutdown(mut self) {
-        self.stop_and_join();
-    }
-
-    fn stop_and_join(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for UplinkHandle {
-    fn drop(&mut self) {
-        self.stop_and_join();
-    }
-}
-
-/// Starts the uplink on a thread of its own with its own outbox connection. Errors in the
-/// token file or TLS set-up are returned here, before anything runs.
-pub fn spawn(outbox: &Outbox, settings: UplinkSettings) -> Result<UplinkHandle, UplinkError> {
-    let uplink = Uplink::new(outbox.another_connection()?, settings)?;
-    let status = uplink.status();
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(UplinkError::Thread)?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("uplink".into())
-        .spawn(move || {
-            runtime.block_on(uplink.run(async {
-                let _ = stopped.await;
-            }))
-        })
-        .map_err(UplinkError::Thread)?;
-    Ok(UplinkHandle { status, stop: Some(stop), thread: Some(thread) })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn classification_follows_the_contract() {
-        let c = |n| classify(StatusCode::from_u16(n).unwrap());
-        for ok in [200, 201, 202, 204] {
-            assert_eq!(c(ok), ReplyClass::Delivered, "{ok}");
-        }
-        for retry in [408, 409, 425, 429, 500, 502, 503, 504, 599, 301, 302] {
-            assert_eq!(c(retry), ReplyClass::Retry, "{retry}");
-        }
-        assert_eq!(c(401), ReplyClass::CredentialsRejected);
-        assert_eq!(c(403), ReplyClass::CredentialsRejected);
-        for dead in [400, 404, 405, 410, 413, 415, 422] {
-            assert_eq!(c(dead), ReplyClass::Dead, "{dead}");
-        }
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
-        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
-        let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("soon", now), None);
-    }
-
-    #[test]
-    fn full_jitter_stays_under_the_ceiling() {
-        let ceiling = Duration::from_millis(1000);
-        let draws: Vec<Duration> = (0..200).map(|_| full_jitter(ceiling)).collect();
-        assert!(draws.iter().all(|d| *d <= ceiling));
-        assert!(draws.iter().any(|d| *d < ceiling / 4) && draws.iter().any(|d| *d > ceiling * 3 / 4));
-    }
 
     #[test]
     fn ceilings_double_up_to_the_cap() {

@@ -67,8 +67,8 @@ impl fmt::Debug for Personal {
     }
 }
 
-impl From<&crate::phone::MobileNumber> for Personal {
-    fn from(number: &crate::phone::MobileNumber) -> Personal {
+impl From<&crate::hall::phone::MobileNumber> for Personal {
+    fn from(number: &crate::hall::phone::MobileNumber) -> Personal {
         Personal(number.as_str().to_string())
     }
 }

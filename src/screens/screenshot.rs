@@ -8,8 +8,9 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter};
 use slint::{PhysicalSize, Rgb8Pixel, SharedPixelBuffer};
 
-use crate::app::{AppOptions, KioskApp, Screen};
 use crate::config::{Language, LoadedConfig};
+use crate::screens::app::{AppOptions, KioskApp};
+use crate::screens::staging::Screen;
 
 /// What to render.
 #[derive(Debug, Clone, Copy)]

@@ -7,9 +7,9 @@
 use chrono::{Datelike, NaiveDate};
 use slint::{ComponentHandle, Image};
 
-use crate::qr;
-use crate::submission::TicketReceipt;
-use crate::ui::{AppWindow, CalendarDate, Page, Shell, Ticket};
+use crate::delivery::submission::TicketReceipt;
+use crate::screens::qr_image;
+use crate::screens::ui::{AppWindow, CalendarDate, Page, Shell, Ticket};
 
 /// Pixels per QR module: a version-5 code (the length of our links) comes out ~370 px.
 const QR_SCALE: u32 = 8;
@@ -26,7 +26,7 @@ pub fn show(
     let g = window.global::<Ticket>();
     g.set_follow_up(follow_up);
     g.set_number(ticket.number.as_str().into());
-    match qr::render(&ticket.link, QR_SCALE) {
+    match qr_image::render(&ticket.link, QR_SCALE) {
         Ok(pixels) => g.set_qr(Image::from_rgb8(pixels)),
         Err(e) => tracing::error!(error = %e, "cannot draw the ticket's QR code"),
     }

@@ -11,13 +11,13 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::config::{Complexity, LoadedConfig};
-use crate::outbox::{NewSubmission, Outbox, OutboxError, Rendered};
-use crate::phone::MobileNumber;
-use crate::protocol::{
+use crate::delivery::outbox::{NewSubmission, Outbox, OutboxError, Rendered};
+use crate::delivery::protocol::{
     AssistPayload, ComplaintPayload, Kind, Personal, RatingPayload, SubmissionBody, TicketRef,
 };
-use crate::ticket::{TicketNumber, TrackingToken, tracking_link};
-use crate::workdays::WorkCalendar;
+use crate::hall::phone::MobileNumber;
+use crate::hall::ticket::{TicketNumber, TrackingToken, tracking_link};
+use crate::hall::workdays::WorkCalendar;
 
 /// What the ticket screen needs after a submission was queued.
 #[derive(Debug, Clone)]

@@ -10,9 +10,9 @@ use std::time::Duration;
 use slint::{ComponentHandle, Timer, TimerMode};
 use tokio::sync::watch;
 
-use crate::submission::Submitter;
-use crate::ui::{AppWindow, Shell};
-use crate::uplink::UplinkStatus;
+use crate::delivery::submission::Submitter;
+use crate::delivery::uplink::UplinkStatus;
+use crate::screens::ui::{AppWindow, Shell};
 
 /// How often the UI looks at the uplink's status (a non-blocking read of a watch channel).
 const POLL: Duration = Duration::from_secs(5);

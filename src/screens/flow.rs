@@ -7,7 +7,7 @@ use std::rc::Rc;
 use slint::{ModelRc, VecModel};
 
 use crate::config::Config;
-use crate::ui::Choice;
+use crate::screens::ui::Choice;
 
 /// A UI callback that calls `f` on the controller while it exists.
 pub fn callback<T: 'static>(target: &Rc<T>, f: fn(&Rc<T>)) -> impl Fn() + 'static {

@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use crate::flow::callback;
-use crate::phone::{MobileNumber, PhoneError};
-use crate::ui::{AppWindow, Phone};
+use crate::hall::phone::{MobileNumber, PhoneError};
+use crate::screens::flow::callback;
+use crate::screens::ui::{AppWindow, Phone};
 
 /// Why a typed number cannot be used, as the screen shows it (`Phone.problem`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,55 @@
+//! Queuing a submission: one transaction that takes the day's next ticket sequence
+//! number and stores the exact body, committed to disk before the caller hears back.
+
+use rusqlite::{TransactionBehavior, params};
+
+use super::{NewSubmission, Outbox, OutboxError, Rendered};
+
+impl Outbox {
+    /// Queues one submission in one transaction that also takes the next ticket sequence
+    /// number of `new.ticket_day` (if any). `render` gets that number and returns the exact
+    /// body to store. Returns only after the commit is on disk, then wakes the uplink.
+    pub fn enqueue<T>(
+        &self,
+        new: &NewSubmission,
+        render: impl FnOnce(Option<u32>) -> (Rendered, T),
+    ) -> Result<T, OutboxError> {
+        let out = {
+            let mut conn = self.lock();
+            let tx =
+                conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
+            let seq = match new.ticket_day {
+                None => None,
+                Some(day) => {
+                    let seq: i64 = tx
+                        .query_row(
+                            "INSERT INTO ticket_days (day, last_seq) VALUES (?1, 1)
+                             ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1
+                             RETURNING last_seq",
+                            [day.to_string()],
+                            |r| r.get(0),
+                        )
+                        .map_err(|e| self.err(e))?;
+                    Some(seq as u32)
+                }
+            };
+            let (rendered, out) = render(seq);
+            tx.execute(
+                "INSERT INTO submissions (id, kind, ticket, created_at_ms, body, state, next_attempt_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?4)",
+                params![
+                    new.id.to_string(),
+                    new.kind.as_str(),
+                    rendered.ticket,
+                    new.created_at_ms,
+                    rendered.body
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+            out
+        };
+        self.wake.notify_one();
+        Ok(out)
+    }
+}

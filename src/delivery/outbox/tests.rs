@@ -1,0 +1,142 @@
+//! Unit tests of the outbox: sequence, privacy, dead letters, paging, corruption, full disk.
+
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+
+fn queue(outbox: &Outbox, kind: Kind, day: Option<NaiveDate>) -> (String, Option<u32>) {
+    let id = Uuid::now_v7();
+    let new = NewSubmission { id, kind, created_at_ms: now_ms(), ticket_day: day };
+    let seq = outbox
+        .enqueue(&new, |seq| {
+            let body = format!("{{\"id\":\"{id}\",\"seq\":{}}}", seq.unwrap_or(0)).into_bytes();
+            (Rendered { body, ticket: seq.map(|s| format!("T-{s}")) }, seq)
+        })
+        .unwrap();
+    (id.to_string(), seq)
+}
+
+#[test]
+fn daily_sequence_counts_per_day_inside_the_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, report) = Outbox::open(dir.path()).unwrap();
+    assert!(report.moved_aside.is_none());
+    let d1 = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let d2 = d1.succ_opt().unwrap();
+    assert_eq!(queue(&outbox, Kind::Complaint, Some(d1)).1, Some(1));
+    assert_eq!(queue(&outbox, Kind::Assist, None).1, None);
+    assert_eq!(queue(&outbox, Kind::Rating, Some(d1)).1, Some(2));
+    assert_eq!(queue(&outbox, Kind::Complaint, Some(d2)).1, Some(1), "resets each date");
+    // A second connection continues the same counter.
+    let other = outbox.another_connection().unwrap();
+    assert_eq!(queue(&other, Kind::Complaint, Some(d1)).1, Some(3));
+    assert_eq!(outbox.stats().unwrap().pending, 5);
+}
+
+#[test]
+fn file_is_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(&dir.path().join("data")).unwrap();
+    let mode = std::fs::metadata(outbox.path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    queue(&outbox, Kind::Assist, None);
+    let wal = std::fs::metadata(format!("{}-wal", outbox.path().display())).unwrap();
+    assert_eq!(wal.permissions().mode() & 0o077, 0, "WAL must not be readable by others");
+}
+
+#[test]
+fn delivered_keeps_only_id_ticket_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let (id, _) = queue(&outbox, Kind::Complaint, NaiveDate::from_ymd_opt(2026, 1, 5));
+    let due = outbox.due(now_ms(), 0, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert!(outbox.mark_delivered(&id, 1_000).unwrap());
+    assert!(!outbox.mark_delivered(&id, 2_000).unwrap(), "already delivered");
+    assert_eq!(outbox.stats().unwrap().pending, 0);
+    assert_eq!(outbox.stats().unwrap().last_delivery_ms, Some(1_000));
+    let kept = outbox.delivered().unwrap();
+    assert_eq!(
+        kept,
+        vec![DeliveredRecord { id: id.clone(), ticket: Some("T-1".into()), delivered_at_ms: 1_000 }]
+    );
+    let conn = outbox.lock();
+    let n: i64 = conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0, "payload deleted");
+    drop(conn);
+    assert_eq!(outbox.purge_delivered(1_001).unwrap(), 1);
+    assert!(outbox.delivered().unwrap().is_empty());
+}
+
+#[test]
+fn dead_letters_are_kept_and_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let (a, _) = queue(&outbox, Kind::Assist, None);
+    let (b, _) = queue(&outbox, Kind::Assist, None);
+    outbox.mark_dead(&a, 422, &"x".repeat(5000), 5).unwrap();
+    let s = outbox.stats().unwrap();
+    assert_eq!((s.pending, s.dead_letters), (1, 1));
+    let dead = outbox.dead_letters().unwrap();
+    assert_eq!(dead[0].status, 422);
+    assert_eq!(dead[0].reason.len(), MAX_REASON_BYTES);
+    let mut out = Vec::new();
+    assert_eq!(outbox.export(&mut out).unwrap(), 2);
+    let lines: Vec<ExportLine> =
+        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0].id, a);
+    assert_eq!(lines[0].state, "dead");
+    assert_eq!(lines[1].id, b);
+    assert_eq!(lines[1].body.get(), format!("{{\"id\":\"{b}\",\"seq\":0}}"), "exact body bytes");
+    assert_eq!(outbox.retry_dead(&DeadSelector::Id("nope".into())).unwrap(), 0);
+    assert_eq!(outbox.retry_dead(&DeadSelector::All).unwrap(), 1);
+    assert_eq!(outbox.stats().unwrap().pending, 2);
+}
+
+#[test]
+fn due_pages_oldest_first_and_respects_next_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let ids: Vec<String> = (0..5).map(|_| queue(&outbox, Kind::Assist, None).0).collect();
+    outbox.mark_retry(&ids[0], now_ms() + 60_000, "boom").unwrap();
+    let first = outbox.due(now_ms(), 0, 2).unwrap();
+    assert_eq!(first.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&ids[1], &ids[2]]);
+    let next = outbox.due(now_ms(), first[1].seq, 10).unwrap();
+    assert_eq!(next.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&ids[3], &ids[4]]);
+    assert!(outbox.next_due_ms().unwrap().is_some());
+}
+
+#[test]
+fn corrupt_database_is_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(DB_FILE), b"this is not a database, it is a shopping list").unwrap();
+    let (outbox, report) = Outbox::open(dir.path()).unwrap();
+    let aside = report.moved_aside.expect("moved aside");
+    assert!(aside.file_name().unwrap().to_string_lossy().starts_with("outbox.db.corrupt-"));
+    assert_eq!(std::fs::read(&aside).unwrap(), b"this is not a database, it is a shopping list");
+    queue(&outbox, Kind::Assist, None);
+    assert_eq!(outbox.stats().unwrap().pending, 1);
+}
+
+#[test]
+fn full_disk_refuses_new_and_keeps_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = OutboxOptions { max_bytes: Some(64 * 1024) };
+    let (outbox, _) = Outbox::open_with(dir.path(), &options).unwrap();
+    let mut queued = 0;
+    let err = loop {
+        let id = Uuid::now_v7();
+        let new = NewSubmission { id, kind: Kind::Assist, created_at_ms: now_ms(), ticket_day: None };
+        match outbox.enqueue(&new, |_| (Rendered { body: vec![b'x'; 2000], ticket: None }, ())) {
+            Ok(()) => queued += 1,
+            Err(e) => break e,
+        }
+        assert!(queued < 1000, "the limit never hit");
+    };
+    assert!(err.is_disk_full(), "{err}");
+    assert!(err.to_string().contains("disk is full"));
+    assert_eq!(outbox.stats().unwrap().pending, queued);
+    drop(outbox);
+    let (again, _) = Outbox::open(dir.path()).unwrap();
+    assert_eq!(again.stats().unwrap().pending, queued, "nothing already queued was lost");
+}

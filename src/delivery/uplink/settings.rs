@@ -1,0 +1,142 @@
+//! What the uplink needs from the config: the server's URL, the token file, the CA file,
+//! and the timings (production values; tests scale them).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::config::LoadedConfig;
+use crate::delivery::outbox::OutboxError;
+
+/// How the uplink talks to the server. Built from the config; tests scale the times.
+#[derive(Debug, Clone)]
+pub struct UplinkSettings {
+    /// `[server] base_url`: https, or http to loopback only.
+    pub base_url: url::Url,
+    /// `[kiosk] id`, sent in every heartbeat.
+    pub kiosk_id: String,
+    /// `[server] token_file`: the bearer token; must not be readable by others.
+    pub token_file: PathBuf,
+    /// `[server] ca_file`: extra CA certificates (PEM) to trust besides the built-in roots.
+    pub ca_file: Option<PathBuf>,
+    /// `[server] heartbeat_secs`.
+    pub heartbeat_every: Duration,
+    /// Longest wait for one request, connection to last byte (15 s).
+    pub request_timeout: Duration,
+    /// First retry delay ceiling (1 s); doubles each consecutive failure.
+    pub backoff_base: Duration,
+    /// Largest retry delay ceiling (5 min).
+    pub backoff_cap: Duration,
+    /// Delay between attempts while the server rejects the kiosk's credentials (5 min).
+    pub auth_retry: Duration,
+    /// Longest `Retry-After` honoured (1 h): a server asking for more is asked again then.
+    pub retry_after_max: Duration,
+    /// Multiplies every `Retry-After` the server sends (1.0; tests and soak runs on
+    /// scaled time use less).
+    pub retry_after_scale: f64,
+}
+
+impl UplinkSettings {
+    /// The settings of a validated config, with the production timings.
+    pub fn from_config(config: &LoadedConfig) -> Result<UplinkSettings, UplinkError> {
+        let server = &config.config.server;
+        let base_url = url::Url::parse(&server.base_url)
+            .map_err(|e| UplinkError::Url { url: server.base_url.clone(), why: e.to_string() })?;
+        Ok(UplinkSettings {
+            base_url,
+            kiosk_id: config.config.kiosk.id.clone(),
+            token_file: config.resolve(&server.token_file),
+            ca_file: server.ca_file.as_ref().map(|f| config.resolve(f)),
+            heartbeat_every: Duration::from_secs(server.heartbeat_secs.into()),
+            request_timeout: Duration::from_secs(15),
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(300),
+            auth_retry: Duration::from_secs(300),
+            retry_after_max: Duration::from_secs(3600),
+            retry_after_scale: 1.0,
+        })
+    }
+
+    /// Every delay and timeout multiplied by `factor` (tests: 0.01 turns the 2-minute
+    /// outage into 1.2 s). Production never calls this.
+    pub fn scaled(mut self, factor: f64) -> UplinkSettings {
+        let s = |d: Duration| d.mul_f64(factor);
+        self.request_timeout = s(self.request_timeout);
+        self.backoff_base = s(self.backoff_base);
+        self.backoff_cap = s(self.backoff_cap);
+        self.auth_retry = s(self.auth_retry);
+        self.retry_after_max = s(self.retry_after_max);
+        self.retry_after_scale *= factor;
+        self
+    }
+
+    pub(super) fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
+    }
+}
+
+/// The uplink could not start. Every variant names the file or setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum UplinkError {
+    /// The token file could not be read.
+    #[error("server token file {path}: {source}")]
+    Token {
+        /// The token file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The token file may be read by other users: refuse to use a leaked secret.
+    #[error("server token file {path} has mode {mode:o}: other users can read it; run `chmod 600 {path}`")]
+    TokenPermissions {
+        /// The token file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The token file is empty.
+    #[error("server token file {path} is empty; put this kiosk's bearer token in it")]
+    TokenEmpty {
+        /// The token file.
+        path: PathBuf,
+    },
+    /// The extra CA bundle could not be read or parsed.
+    #[error("server CA file {path}: {why}")]
+    CaFile {
+        /// The CA file.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// The server URL cannot be used.
+    #[error("server base_url {url:?}: {why}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// Why.
+        why: String,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot set up the HTTPS client: {0}")]
+    Client(reqwest::Error),
+    /// The outbox could not be opened for the uplink.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    /// The uplink's thread or runtime could not be started.
+    #[error("cannot start the uplink thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// Reads the bearer token, refusing a file that others may read.
+pub fn read_token(path: &Path) -> Result<String, UplinkError> {
+    use std::os::unix::fs::PermissionsExt;
+    let err = |source| UplinkError::Token { path: path.to_path_buf(), source };
+    let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(UplinkError::TokenPermissions { path: path.to_path_buf(), mode: mode & 0o777 });
+    }
+    let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
+    if token.is_empty() {
+        return Err(UplinkError::TokenEmpty { path: path.to_path_buf() });
+    }
+    Ok(token)
+}

@@ -1,0 +1,93 @@
+//! Commands for hall operators, run from a shell on the kiosk: `hall-kiosk queue
+//! status|flush|export|retry-dead` ([`queue`]) and `hall-kiosk simulate` ([`simulate`]),
+//! plus the check whether there is a display at all ([`display`]). They open the same
+//! outbox and use the same submission path and uplink as the kiosk itself; `main.rs` only
+//! dispatches here.
+//!
+//! Belongs here: the operator's side of the kiosk. This layer may use every other one;
+//! nothing else uses it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::config::{ConfigError, LoadedConfig};
+use crate::delivery::outbox::{ExportError, Outbox, OutboxError};
+use crate::delivery::submission::SubmitError;
+use crate::delivery::uplink::{DeliveryEvent, UplinkError};
+
+pub mod display;
+pub mod queue;
+pub mod simulate;
+
+pub use queue::{QueueCommand, queue};
+pub use simulate::{SimulateArgs, sample_complaint, sample_rating, simulate};
+
+/// An operator command failed; the message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    /// The configuration cannot be used.
+    #[error("the configuration cannot be used:\n{0}")]
+    Config(#[from] ConfigError),
+    /// The outbox failed.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    /// The uplink cannot start.
+    #[error(transparent)]
+    Uplink(#[from] UplinkError),
+    /// Export failed.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// A simulated submission was refused.
+    #[error(transparent)]
+    Submit(#[from] SubmitError),
+    /// A file could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The command line is incomplete.
+    #[error("{0}")]
+    Usage(String),
+}
+
+pub(crate) fn open(config: &LoadedConfig) -> Result<Outbox, OperatorError> {
+    let (outbox, report) = Outbox::open(&config.data_dir())?;
+    if let Some(aside) = report.moved_aside {
+        eprintln!(
+            "WARNING: the outbox database was corrupt ({}); it was moved to {} and a fresh one started. \
+             Hand the old file to support: what it held was not delivered.",
+            report.reason.unwrap_or_default(),
+            aside.display()
+        );
+    }
+    Ok(outbox)
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, OperatorError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| OperatorError::Uplink(UplinkError::Thread(e)))
+}
+
+/// One line per delivery result, for `flush` and `simulate`.
+pub(crate) fn print_event(event: &DeliveryEvent) {
+    let line = match event {
+        DeliveryEvent::Delivered { id, ticket, status } => {
+            format!("delivered {id} {} {status}", ticket.as_deref().unwrap_or("-"))
+        }
+        DeliveryEvent::Retry { id, error } => format!("retry {id} {error}"),
+        DeliveryEvent::CredentialsRejected { id, status } => {
+            format!("credentials-rejected {id} {status} (fix the token file; nothing is lost)")
+        }
+        DeliveryEvent::DeadLettered { id, status, reason } => {
+            format!("dead {id} {status} {reason}")
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+}

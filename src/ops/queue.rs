@@ -1,0 +1,88 @@
+//! `hall-kiosk queue …`: the outbox as an operator sees it.
+
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use super::{OperatorError, open, print_event, runtime};
+use crate::config;
+use crate::delivery::outbox::DeadSelector;
+use crate::delivery::uplink::{Uplink, UplinkSettings, rfc3339};
+
+/// `hall-kiosk queue ...`
+#[derive(Debug, clap::Subcommand)]
+pub enum QueueCommand {
+    /// Pending and dead-letter counts, the oldest pending submission, the last delivery.
+    Status,
+    /// Try to deliver every pending submission now; print each result.
+    Flush,
+    /// Write every pending and dead-letter submission to a JSON Lines file, to carry to
+    /// the central side by hand (it imports them idempotently by id).
+    Export {
+        /// Output file (created with mode 0600: it holds personal data).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put dead letters back in the queue once the cause is fixed.
+    RetryDead {
+        /// The submission id to retry.
+        id: Option<String>,
+        /// Retry every dead letter.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
+}
+
+/// Runs a `queue` subcommand.
+pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorError> {
+    let config = config::load(config_path)?;
+    let outbox = open(&config)?;
+    match command {
+        QueueCommand::Status => {
+            let s = outbox.stats()?;
+            let when = |ms: Option<i64>| ms.map(rfc3339).unwrap_or_else(|| "-".into());
+            println!("pending: {}", s.pending);
+            println!("dead letters: {}", s.dead_letters);
+            println!("oldest pending: {}", when(s.oldest_pending_ms));
+            println!("last delivery: {}", when(s.last_delivery_ms));
+            for d in outbox.dead_letters()? {
+                println!(
+                    "dead {} {} {} {}: {}",
+                    d.id,
+                    d.kind,
+                    d.ticket.as_deref().unwrap_or("-"),
+                    d.status,
+                    d.reason
+                );
+            }
+        }
+        QueueCommand::Flush => {
+            let mut uplink = Uplink::new(outbox, UplinkSettings::from_config(&config)?)?;
+            let stats = runtime()?.block_on(uplink.flush(print_event))?;
+            println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
+        }
+        QueueCommand::Export { out } => {
+            let io = |source| OperatorError::Io { path: out.clone(), source };
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&out)
+                .map_err(io)?;
+            let mut writer = std::io::BufWriter::new(file);
+            let n = outbox.export(&mut writer)?;
+            writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+            println!("{n} submissions written to {}", out.display());
+        }
+        QueueCommand::RetryDead { id, all } => {
+            let which = match (id, all) {
+                (Some(id), false) => DeadSelector::Id(id),
+                (None, true) => DeadSelector::All,
+                _ => return Err(OperatorError::Usage("give a submission id or --all".into())),
+            };
+            let n = outbox.retry_dead(&which)?;
+            println!("{n} dead letters queued again");
+        }
+    }
+    Ok(())
+}

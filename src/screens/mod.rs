@@ -1,0 +1,38 @@
+//! What the citizen sees: the Slint UI ([`ui`], compiled from `ui/app.slint`), the app
+//! shell ([`app`]: window, session, clock) and one controller per flow or concern, each
+//! answering one global of `ui/api/`.
+//!
+//! Belongs here: everything that touches Slint (and rodio for the spoken prompts).
+//! Controllers own the drafts and hand confirmed submissions to `delivery`; they never
+//! store or send anything themselves. Must not: use `ops` (checked by `tests/layers.rs`).
+//!
+//! - [`app`]: `KioskApp`: fills the UI from the config, keeps the clock, owns the session.
+//! - [`complaint`]: the complaint flow, step by step, to a ticket.
+//! - [`rating`]: the service-rating flow (好差评): levels, reasons, follow-up, repeats.
+//! - [`flow`]: what the guided flows share: callback wiring, tile lists, matter order.
+//! - [`phone_entry`]: the phone-number entry shared by the flows (digits, consent, mask).
+//! - [`ticket_view`]: the ticket screen: number, QR code, reply date, delivery state.
+//! - [`qr_image`]: a QR code painted into an image Slint can show.
+//! - [`assist`]: "call staff": an `assist` submission, one per minute, and the notice.
+//! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
+//! - [`voice`]: spoken prompts in elder mode (rodio on its own thread).
+//! - [`staff_alert`]: the on-screen line that tells staff the kiosk needs attention.
+//! - [`panel`]: makes the window fill the touch panel, pointer hidden.
+//! - [`staging`]: any screen with sample content, reached through the flows themselves.
+//! - [`screenshot`]: renders any screen to PNG without a display.
+
+pub mod app;
+pub mod assist;
+pub mod complaint;
+pub mod flow;
+pub mod idle;
+pub mod panel;
+pub mod phone_entry;
+pub mod qr_image;
+pub mod rating;
+pub mod screenshot;
+pub mod staff_alert;
+pub mod staging;
+pub mod ticket_view;
+pub mod ui;
+pub mod voice;

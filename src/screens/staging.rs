@@ -1,0 +1,168 @@
+//! Staging: any screen shown on its own with sample content, as a citizen would reach it,
+//! for `hall-kiosk screenshot` and the tests. It taps through the flows' own callbacks, so
+//! a staged screen is the real one.
+
+use chrono::Local;
+use slint::ComponentHandle;
+
+use super::app::KioskApp;
+use super::ticket_view;
+use super::ui::{AppWindow, Assist, Complaint, Idle, Page, Phone, Rating, Shell, Theme};
+use crate::config::Language;
+use crate::delivery::submission::TicketReceipt;
+use crate::hall::ticket::{TicketNumber, TrackingToken, tracking_link};
+use crate::hall::workdays::WorkCalendar;
+
+/// A screen that can be shown on its own, with sample content (for screenshots and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Screen {
+    /// The start screen.
+    Home,
+    /// How the kiosk works.
+    Help,
+    /// The "still there?" countdown, over the help page.
+    Idle,
+    /// Complaint step 1: what went wrong.
+    ComplaintProblem,
+    /// Complaint step 2: which department.
+    ComplaintDepartment,
+    /// Complaint step 2: which matter of the department.
+    ComplaintMatter,
+    /// Complaint step 3: details and visits.
+    ComplaintDetails,
+    /// Complaint step 4: optional phone number.
+    ComplaintContact,
+    /// Complaint step 5: check and send.
+    ComplaintSummary,
+    /// Complaint: the "stop and clear?" question.
+    ComplaintCancel,
+    /// The ticket after sending.
+    Ticket,
+    /// Rating step 1: which window.
+    RatingWindow,
+    /// Rating step 1: who at the window.
+    RatingStaff,
+    /// Rating step 1: which matter (optional).
+    RatingMatter,
+    /// Rating step 2: the five levels.
+    RatingLevel,
+    /// Rating step 3: reasons, for a bad rating (none chosen yet, so the prompt shows).
+    RatingReasons,
+    /// Rating step 4: call-back for a bad rating.
+    RatingContact,
+    /// After a good rating: thanks, back home by itself.
+    RatingThanks,
+    /// After a bad rating: the follow-up ticket.
+    RatingTicket,
+    /// "Someone is coming", after Call staff.
+    CallStaff,
+}
+
+/// The complaint flow, one entry per screen further in: problem 7, department 2, its first
+/// matter with two phrases and three visits, a phone number with call-back and consent.
+const COMPLAINT_STEPS: &[fn(&AppWindow)] = &[
+    |w| w.global::<Complaint>().invoke_start(),
+    |w| w.global::<Complaint>().invoke_choose_problem(6),
+    |w| w.global::<Complaint>().invoke_choose_department(1),
+    |w| {
+        let c = w.global::<Complaint>();
+        c.invoke_choose_matter(0);
+        c.invoke_toggle_phrase(0);
+        c.invoke_toggle_phrase(1);
+        c.invoke_choose_visits(3);
+    },
+    |w| {
+        w.global::<Complaint>().invoke_next();
+        let p = w.global::<Phone>();
+        "13812345678".chars().for_each(|d| p.invoke_press_digit(d.to_string().into()));
+        p.invoke_toggle_callback();
+    },
+    |w| {
+        w.global::<Phone>().invoke_toggle_consent();
+        w.global::<Complaint>().invoke_next();
+    },
+];
+
+/// The same for a bad rating of window 3.
+const RATING_STEPS: &[fn(&AppWindow)] = &[
+    |w| w.global::<Rating>().invoke_start(),
+    |w| w.global::<Rating>().invoke_choose_window(2),
+    |w| w.global::<Rating>().invoke_choose_staff(0),
+    |w| w.global::<Rating>().invoke_choose_matter(0),
+    |w| w.global::<Rating>().invoke_choose_level(2),
+    |w| {
+        let r = w.global::<Rating>();
+        r.invoke_toggle_reason(0);
+        r.invoke_toggle_reason(2);
+        r.invoke_next();
+    },
+];
+
+impl KioskApp {
+    /// Puts the UI into the state of one screen, with sample content where needed, by
+    /// tapping through the flow the way a citizen would.
+    pub fn stage(&self, screen: Screen, language: Language, elder: bool) {
+        self.session.apply_language(language);
+        self.window.global::<Theme>().set_elder(elder);
+        let shell = self.window.global::<Shell>();
+        let walk = |n: usize| COMPLAINT_STEPS[..n].iter().for_each(|step| step(&self.window));
+        let rate = |n: usize| RATING_STEPS[..n].iter().for_each(|step| step(&self.window));
+        match screen {
+            Screen::Home => shell.set_page(Page::Home),
+            Screen::Help => shell.set_page(Page::Help),
+            Screen::Idle => {
+                shell.set_page(Page::Help);
+                let idle = self.window.global::<Idle>();
+                idle.set_seconds_left(self.session.config.config.ui.idle_countdown_secs as i32);
+                idle.set_countdown_visible(true);
+            }
+            Screen::ComplaintProblem => walk(1),
+            Screen::ComplaintDepartment => walk(2),
+            Screen::ComplaintMatter => walk(3),
+            Screen::ComplaintDetails => walk(4),
+            Screen::ComplaintContact => walk(5),
+            Screen::ComplaintSummary => walk(6),
+            Screen::ComplaintCancel => {
+                walk(4);
+                self.window.global::<Complaint>().invoke_ask_cancel();
+            }
+            Screen::Ticket => self.show_sample_ticket(false),
+            Screen::CallStaff => {
+                walk(2);
+                self.window.global::<Assist>().set_notice_visible(true);
+            }
+            Screen::RatingTicket => self.show_sample_ticket(true),
+            Screen::RatingWindow => rate(1),
+            Screen::RatingStaff => rate(2),
+            Screen::RatingMatter => rate(3),
+            Screen::RatingLevel => rate(4),
+            Screen::RatingReasons => {
+                rate(5);
+                self.window.global::<Rating>().invoke_next();
+            }
+            Screen::RatingContact => rate(6),
+            Screen::RatingThanks => {
+                // What a good rating ends on (sending needs an outbox; staging has none).
+                self.window.global::<Rating>().set_thanks_seconds_left(8);
+                shell.set_page(Page::Thanks);
+            }
+        }
+    }
+
+    /// A ticket as a citizen would see it, with a made-up number and token.
+    fn show_sample_ticket(&self, follow_up: bool) {
+        let config = &self.session.config;
+        let k = &config.config.kiosk;
+        let today = Local::now().date_naive();
+        let number = TicketNumber::new(&k.hall_code, &k.id, today, 42);
+        let token = TrackingToken::from_link("q7Jc2mN0x3Wb9FvK1sTzAg");
+        let days = config.config.deadlines.simple_working_days;
+        let receipt = TicketReceipt {
+            link: tracking_link(&config.config.tracking.base_url, &number, &token),
+            number,
+            token,
+            reply_due: WorkCalendar::from_config(config).add_working_days(today, days),
+        };
+        ticket_view::show(&self.window, "sample", &receipt, days, follow_up);
+    }
+}
