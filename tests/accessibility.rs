@@ -76,11 +76,19 @@ fn every_target_on_every_screen_is_big_enough_and_apart() {
                     Some(dialog) => dialog.query_descendants().match_predicate(is_control).find_all(),
                     None => controls(&app),
                 };
-                let targets: Vec<(String, Rect)> = on_top
+                let all: Vec<(String, Rect)> = on_top
                     .iter()
                     .map(|c| (c.accessible_label().unwrap_or_default().to_string(), Rect::of(c)))
-                    .filter(|(_, r)| r.on_screen(width, height))
                     .collect();
+                // Elder mode pages instead of scrolling: a target cut off by the panel's
+                // edge cannot be reached, so it fails rather than leaving the check.
+                if elder {
+                    for (label, r) in all.iter().filter(|(_, r)| r.w > 0.0 && !r.on_screen(width, height)) {
+                        problems.push(format!("{place}: {label:?} is not wholly on screen ({r:?})"));
+                    }
+                }
+                let targets: Vec<(String, Rect)> =
+                    all.into_iter().filter(|(_, r)| r.on_screen(width, height)).collect();
                 assert!(!targets.is_empty(), "{place}: nothing to tap");
                 for (label, r) in &targets {
                     checked += 1;
@@ -162,4 +170,79 @@ fn elder_theme_sizes_follow_the_rules() {
     assert!(theme.get_font_body() >= 40.0, "elder body text");
     assert!(theme.get_font_action() >= 56.0, "elder main actions");
     assert!(theme.get_target_min() >= 120.0 && theme.get_target_gap() >= 24.0);
+}
+
+/// The smallest text each mode allows (docs/accessibility.md): body 28 px, elder 40 px.
+const TEXT_MIN: (f32, f32) = (28.0, 40.0);
+
+#[test]
+fn every_type_size_of_the_theme_follows_the_text_rule() {
+    let app = kiosk();
+    let theme = app.window().global::<Theme>();
+    for (elder, minimum) in [(false, TEXT_MIN.0), (true, TEXT_MIN.1)] {
+        theme.set_elder(elder);
+        let sizes = [
+            ("font-small", theme.get_font_small()),
+            ("font-body", theme.get_font_body()),
+            ("font-action", theme.get_font_action()),
+            ("font-title", theme.get_font_title()),
+            ("font-huge", theme.get_font_huge()),
+        ];
+        for (name, size) in sizes {
+            assert!(size >= minimum, "elder {elder}: Theme.{name} is {size} px (< {minimum})");
+        }
+    }
+}
+
+/// Every `font-size:` in `ui/` comes from the theme (whose sizes the test above checks),
+/// never a literal or a fraction of one: text below the rule cannot hide in a component.
+#[test]
+fn every_text_on_every_screen_takes_its_size_from_the_theme() {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let mut files = Vec::new();
+    let mut dirs = vec![ui];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "slint") {
+                files.push(path);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in source.lines().enumerate() {
+            let line = line.trim();
+            let Some(value) = line
+                .strip_prefix("font-size:")
+                .or_else(|| line.strip_prefix("in property <length> font-size:"))
+            else {
+                continue;
+            };
+            checked += 1;
+            let value = value.trim().trim_end_matches(';');
+            // Allowed: Theme.font-*, the component's own font-size property, a factor ≥ 1,
+            // and min() whose first bound is a theme size (the ticket number fits its card).
+            let bad_literal = value
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+                .any(|w| w.ends_with("px") && w.trim_end_matches("px").parse::<f32>().is_ok());
+            let bad_factor = value.split('*').skip(1).any(|f| {
+                f.trim()
+                    .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .next()
+                    .and_then(|n| n.parse::<f32>().ok())
+                    .is_some_and(|x| x < 1.0)
+            });
+            let themed = value.contains("Theme.font-") || value == "root.font-size";
+            if bad_literal || bad_factor || !themed || value.contains("Theme.font-small *") {
+                problems.push(format!("{}:{}: font-size: {value}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} font sizes found: did the syntax change?");
+    assert!(problems.is_empty(), "text not sized by the theme:\n{}", problems.join("\n"));
 }

@@ -15,7 +15,8 @@ use hall_kiosk::screens::ui::{Complaint, Page, Shell, Ticket};
 use serde_json::Value;
 use slint::ComponentHandle;
 
-/// Steps 1 to 3: repeated trips, social security, pension transfer, one phrase, 3+ visits.
+/// Steps 1 to 3: repeated trips, social security, pension transfer, one phrase, 3+ visits
+/// (asked once, right under the phrases).
 fn fill_first_steps(app: &hall_kiosk::screens::app::KioskApp) {
     tap(app, "反映“办不成事”");
     assert_eq!(app.window().global::<Shell>().get_page(), Page::Complaint);
@@ -40,8 +41,8 @@ fn fill_first_steps(app: &hall_kiosk::screens::app::KioskApp) {
     tap(app, "养老保险关系转移");
     assert!(shows_text(app, "再多告诉我们一点"));
     assert_eq!(control(app, "下一步").accessible_enabled(), Some(false), "visits must be chosen first");
-    tap(app, "来了三次以上");
-    assert_eq!(control(app, "来了三次以上").accessible_checked(), Some(true));
+    tap(app, "没有一次性告知要什么");
+    assert_eq!(control(app, "没有一次性告知要什么").accessible_checked(), Some(true));
     tap(app, "3 次及以上");
     assert_eq!(control(app, "3 次及以上").accessible_checked(), Some(true));
     tap(app, "下一步");
@@ -63,7 +64,8 @@ fn complaint_without_phone_is_queued_field_by_field() {
     assert!(shows_text(&app, "请核对后提交"));
     assert!(shows_text(&app, "来回跑了两次以上"));
     assert!(shows_text(&app, "养老保险关系转移 · 人力资源和社会保障局"));
-    assert!(shows_text(&app, "来了三次以上"));
+    assert!(shows_text(&app, "没有一次性告知要什么"));
+    assert!(shows_text(&app, "来了 3 次及以上"));
     assert!(shows_text(&app, "未填写"));
     tap(&app, "提交");
 
@@ -90,7 +92,7 @@ fn complaint_without_phone_is_queued_field_by_field() {
     assert_eq!(p["problem_type"], "repeated-trips");
     assert_eq!(p["department"], "social-security");
     assert_eq!(p["matter"], "pension-insurance-transfer");
-    assert_eq!(p["details"], serde_json::json!(["came-three-times"]));
+    assert_eq!(p["details"], serde_json::json!(["not-told-all-at-once"]));
     assert_eq!(p["visits"], 3);
     assert_eq!(p["phone"], Value::Null);
     assert_eq!(p["callback_requested"], false);
@@ -107,7 +109,8 @@ fn complaint_without_phone_is_queued_field_by_field() {
     assert_eq!(b["ticket"]["token_sha256"], hall_kiosk::hall::ticket::sha256_hex(token.as_bytes()).as_str());
     assert!(!String::from_utf8_lossy(&outbox.due(i64::MAX, 0, 1).unwrap()[0].body).contains(token));
 
-    // Done wipes the ticket and returns home.
+    // Done wipes the ticket and returns home (once the ticket has been up a moment).
+    wait_secs(2);
     tap(&app, "完成");
     assert_eq!(app.window().global::<Shell>().get_page(), Page::Home);
     assert_eq!(ticket.get_number(), "");
@@ -119,18 +122,23 @@ fn complaint_with_phone_validates_masks_and_needs_consent() {
     let (app, outbox) = offline_kiosk(dir.path());
     fill_first_steps(&app);
 
-    type_digits(&app, "1281234567");
+    // A wrong start is wrong at the second digit, not after the eleventh.
+    type_digits(&app, "12");
+    assert!(shows_text(&app, "手机号以 13 至 19 开头。"), "12… is refused as it is typed");
+    tap(&app, "删除");
+    assert!(!shows_text(&app, "手机号以 13 至 19 开头。"), "fixing the digit clears the message");
+    type_digits(&app, "381234567");
     tap(&app, "下一步");
-    assert!(shows_text(&app, "手机号是 11 位数字。"), "10 digits are refused");
-    type_digits(&app, "8");
-    assert!(shows_text(&app, "手机号以 13 至 19 开头。"));
-    tap(&app, "清空");
-    type_digits(&app, "13812345678");
-    tap(&app, "请给我回电");
-    tap(&app, "下一步");
-    assert!(shows_text(&app, "如需留号码，请先同意下方的使用说明。"), "no consent, no number");
+    assert!(shows_text(&app, "手机号是 11 位数字。"), "10 digits are refused, said next to the button");
     assert_eq!(app.window().global::<Complaint>().get_step(), 4);
-    tap(&app, "我同意按上述方式使用我的号码");
+    type_digits(&app, "8");
+    tap(&app, "下一步");
+    assert!(
+        shows_text(&app, "要留下号码，请打开“请给我回电”；不留号码，请点“修改号码”清空。"),
+        "a number without the call-back (and its consent) is not taken"
+    );
+    assert_eq!(app.window().global::<Complaint>().get_step(), 4);
+    tap(&app, "请给我回电");
     tap(&app, "下一步");
     assert!(shows_text(&app, "138****5678，请回电"));
 
@@ -156,7 +164,7 @@ fn complaint_with_phone_validates_masks_and_needs_consent() {
 }
 
 #[test]
-fn i_dont_know_is_always_accepted() {
+fn i_dont_know_is_accepted_with_one_concrete_fact() {
     let dir = tempfile::tempdir().unwrap();
     let (app, outbox) = offline_kiosk(dir.path());
     tap(&app, "切换语言");
@@ -164,15 +172,24 @@ fn i_dont_know_is_always_accepted() {
     tap(&app, "Something else");
     tap(&app, "I don't know / something else");
     tap(&app, "Once");
+    // "Something else" and "not sure" alone say nothing the hall can act on.
+    tap(&app, "Next");
+    assert_eq!(app.window().global::<Complaint>().get_step(), 3, "an empty report goes no further");
+    assert!(shows_text(
+        &app,
+        "Choose at least one thing that happened, so the staff know what to look into. If nothing fits, the staff at window 1 will help you."
+    ));
+    tap(&app, "Published information is wrong");
     tap(&app, "Next");
     tap(&app, "Continue without a number");
     assert!(shows_text(&app, "Not sure"));
-    assert!(shows_text(&app, "Nothing chosen"));
+    assert!(shows_text(&app, "Published information is wrong"));
     tap(&app, "Send");
     let p = &pending_bodies(&outbox)[0]["payload"];
     assert_eq!(p["problem_type"], "other");
     assert_eq!(p["department"], Value::Null);
     assert_eq!(p["matter"], Value::Null);
+    assert_eq!(p["details"], serde_json::json!(["information-wrong"]));
     assert_eq!(p["language"], "en");
 }
 
@@ -198,6 +215,7 @@ fn back_retraces_every_step_and_cancel_asks_first() {
 
     tap(&app, "来回跑了两次以上");
     tap(&app, "不清楚 / 其他");
+    tap(&app, "为一份复印件又跑一趟");
     tap(&app, "取消");
     assert!(shows_text(&app, "要放弃这次反映吗？"));
     tap(&app, "不，继续填写");

@@ -385,10 +385,17 @@ pub struct ProblemType {
     pub hint: LocalizedText,
     /// Which reply deadline applies.
     pub complexity: Complexity,
+    /// The tile's icon, one of [`PROBLEM_ICONS`]; a generic one when not given.
+    #[serde(default)]
+    pub icon: Option<String>,
     /// Quick-pick phrases that fit this problem (several may be tapped on the details step).
     #[serde(default)]
     pub phrases: Vec<Phrase>,
 }
+
+/// Icons a problem type may name (`ui/widgets/icon.slint` draws each).
+pub const PROBLEM_ICONS: &[&str] =
+    &["document", "rule", "elder", "forms", "clock", "calendar", "repeat", "transfer", "help", "complaint"];
 
 /// A ready-made sentence a citizen can tap instead of typing ("came 3 times").
 #[derive(Debug, Clone, Deserialize)]

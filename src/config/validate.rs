@@ -345,6 +345,17 @@ fn check_problem_types(config: &Config, p: &mut Problems) {
         check_id(p, types.at(i).field("id"), &t.id);
         check_localized(p, types.at(i).field("title"), &t.title, MAX_LABEL_CHARS);
         check_localized(p, types.at(i).field("hint"), &t.hint, MAX_HINT_CHARS);
+        if let Some(icon) = &t.icon
+            && !super::PROBLEM_ICONS.contains(&icon.as_str())
+        {
+            p.add(
+                types.at(i).field("icon"),
+                format!(
+                    "{icon:?} is not an icon the kiosk draws; use one of {}",
+                    super::PROBLEM_ICONS.join(", ")
+                ),
+            );
+        }
         let phrases = types.at(i).field("phrases");
         for (j, phrase) in t.phrases.iter().enumerate() {
             check_id(p, phrases.at(j).field("id"), &phrase.id);

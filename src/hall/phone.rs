@@ -37,6 +37,21 @@ impl MobileNumber {
         Ok(MobileNumber(digits))
     }
 
+    /// Checks the digits typed so far: a wrong start is wrong at once ("12" at the second
+    /// digit), not after the eleventh. `Ok` means "fine so far" (maybe incomplete).
+    pub fn check_prefix(typed: &str) -> Result<(), PhoneError> {
+        let bytes = typed.as_bytes();
+        if !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(PhoneError::NotDigits);
+        }
+        if bytes.len() > 11 {
+            return Err(PhoneError::WrongLength(bytes.len()));
+        }
+        let first_ok = bytes.first().is_none_or(|&b| b == b'1');
+        let second_ok = bytes.get(1).is_none_or(|b| (b'3'..=b'9').contains(b));
+        if first_ok && second_ok { Ok(()) } else { Err(PhoneError::WrongPrefix) }
+    }
+
     /// The number as shown on screen: first three and last four digits.
     pub fn masked(&self) -> String {
         mask(&self.0)
@@ -72,6 +87,19 @@ pub fn mask(digits: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrong_start_is_wrong_as_it_is_typed() {
+        assert_eq!(MobileNumber::check_prefix(""), Ok(()));
+        assert_eq!(MobileNumber::check_prefix("1"), Ok(()));
+        assert_eq!(MobileNumber::check_prefix("13"), Ok(()));
+        assert_eq!(MobileNumber::check_prefix("1381234"), Ok(()));
+        assert_eq!(MobileNumber::check_prefix("12"), Err(PhoneError::WrongPrefix));
+        assert_eq!(MobileNumber::check_prefix("2"), Err(PhoneError::WrongPrefix));
+        assert_eq!(MobileNumber::check_prefix("10"), Err(PhoneError::WrongPrefix));
+        assert_eq!(MobileNumber::check_prefix("138123456789"), Err(PhoneError::WrongLength(12)));
+        assert_eq!(MobileNumber::check_prefix("13a"), Err(PhoneError::NotDigits));
+    }
 
     #[test]
     fn accepts_mainland_mobiles() {

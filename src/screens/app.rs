@@ -14,11 +14,12 @@ use crate::delivery::submission::Submitter;
 use crate::delivery::uplink::UplinkStatus;
 use crate::screens::assist::StaffCall;
 use crate::screens::complaint::ComplaintFlow;
+use crate::screens::flow::SessionEnds;
 use crate::screens::idle::{IdleActions, IdleGuard};
 use crate::screens::phone_entry::PhoneEntry;
 use crate::screens::rating::RatingFlow;
 use crate::screens::staff_alert::StaffAlerts;
-use crate::screens::ticket_view;
+use crate::screens::ticket_view::TicketView;
 use crate::screens::ui::{AppWindow, CalendarDate, Idle, Page, Shell, Theme, Ticket, Voice};
 use crate::screens::voice::Voice as VoiceOut;
 use tokio::sync::watch;
@@ -78,7 +79,14 @@ fn wire_shell(window: &AppWindow, session: &Rc<Session>, idle: &Rc<IdleGuard>) {
     let s = session.clone();
     window.global::<Voice>().on_repeat(move || s.speak_current_prompt());
     let s = session.clone();
-    shell.on_finish(move || s.expire_session());
+    window.global::<Voice>().on_say(move |id| s.speak(&id));
+    let s = session.clone();
+    shell.on_finish(move || {
+        // A second tap on Send lands here a moment later: the ticket stays.
+        if s.ticket.accepts_done() {
+            s.expire_session();
+        }
+    });
 }
 
 /// The clock (every second) and the delivery check of the ticket on screen (every 2 s).
@@ -99,6 +107,8 @@ pub(super) struct Session {
     language: Cell<Language>,
     complaint: Rc<ComplaintFlow>,
     rating: Rc<RatingFlow>,
+    /// The ticket on screen, with its tap guard and closing countdown.
+    pub(super) ticket: Rc<TicketView>,
     staff_call: Rc<StaffCall>,
     voice: VoiceOut,
     /// What staff must see on screen.
@@ -122,12 +132,20 @@ impl KioskApp {
         let phone = PhoneEntry::install(&window);
         let alerts = Rc::new(StaffAlerts::default());
         let session = Rc::new_cyclic(|me: &Weak<Session>| {
-            let me = me.clone();
+            let end_weak = me.clone();
             let end: Rc<dyn Fn()> = Rc::new(move || {
-                if let Some(s) = me.upgrade() {
+                if let Some(s) = end_weak.upgrade() {
                     s.expire_session();
                 }
             });
+            let home_weak = me.clone();
+            let home: Rc<dyn Fn()> = Rc::new(move || {
+                if let Some(s) = home_weak.upgrade() {
+                    s.leave_to_home();
+                }
+            });
+            let ticket = TicketView::install(&window, end.clone());
+            let ends = SessionEnds { end: end.clone(), home };
             Session {
                 window: window.as_weak(),
                 config: config.clone(),
@@ -137,9 +155,18 @@ impl KioskApp {
                     config.clone(),
                     submitter.clone(),
                     phone.clone(),
-                    end.clone(),
+                    ticket.clone(),
+                    ends.clone(),
                 ),
-                rating: RatingFlow::install(&window, config.clone(), submitter.clone(), phone, end),
+                rating: RatingFlow::install(
+                    &window,
+                    config.clone(),
+                    submitter.clone(),
+                    phone,
+                    ticket.clone(),
+                    ends,
+                ),
+                ticket,
                 staff_call: StaffCall::install(&window, submitter.clone()),
                 voice: options.voice.take().unwrap_or_else(VoiceOut::silent),
                 alerts: alerts.clone(),
@@ -209,6 +236,13 @@ impl Session {
         }
     }
 
+    /// Says one prompt now (elder mode only).
+    fn speak(&self, id: &str) {
+        if self.speaking().is_some() {
+            self.voice.prompt(id, self.language.get());
+        }
+    }
+
     /// Says the prompt of what is on screen (elder mode), or falls silent.
     fn speak_current_prompt(&self) {
         match self.speaking() {
@@ -256,6 +290,7 @@ impl Session {
         let (Some(window), Some(submitter)) = (self.window.upgrade(), &self.submitter) else {
             return;
         };
+        self.staff_call.check_delivery(submitter);
         if window.global::<Shell>().get_page() != Page::Ticket {
             return;
         }
@@ -271,14 +306,27 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The citizen went home by their own action (Back from an empty first step): drop
+    /// the drafts but keep the language and elder mode they chose.
+    fn leave_to_home(&self) {
+        self.complaint.reset();
+        self.rating.reset();
+        self.ticket.clear();
+        if let Some(window) = self.window.upgrade() {
+            window.global::<Shell>().set_page(Page::Home);
+        }
+    }
+}
+
 impl IdleActions for Session {
     fn expire_session(&self) {
         self.complaint.reset();
         self.rating.reset();
         self.staff_call.dismiss();
+        self.ticket.clear();
         self.voice.stop();
         if let Some(window) = self.window.upgrade() {
-            ticket_view::clear(&window);
             window.global::<Shell>().set_page(Page::Home);
         }
         self.restore_defaults();

@@ -50,8 +50,22 @@ impl StaffCall {
         }
     }
 
+    /// While the notice is up, asks the outbox whether the call has reached the server.
+    pub fn check_delivery(&self, submitter: &Submitter) {
+        let Some(w) = self.window.upgrade() else { return };
+        let g = w.global::<Assist>();
+        let id = g.get_submission_id();
+        if !g.get_notice_visible() || g.get_delivered() || id.is_empty() {
+            return;
+        }
+        match submitter.outbox().is_delivered(&id) {
+            Ok(delivered) => g.set_delivered(delivered),
+            Err(e) => tracing::warn!(error = %e, "cannot read the staff call's delivery state"),
+        }
+    }
+
     /// A press at `now`: queue a request unless one went out within the last minute.
-    fn call(&self, now: Instant) {
+    pub fn call(&self, now: Instant) {
         let Some(w) = self.window.upgrade() else { return };
         let recent =
             self.last_request.get().is_some_and(|t| now.saturating_duration_since(t) < REPEAT_WINDOW);
@@ -62,6 +76,9 @@ impl StaffCall {
                 Some(Ok(receipt)) => {
                     tracing::info!(id = %receipt.id, screen = %payload.screen, "staff called to the kiosk");
                     self.last_request.set(Some(now));
+                    let g = w.global::<Assist>();
+                    g.set_submission_id(receipt.id.to_string().into());
+                    g.set_delivered(false);
                 }
                 Some(Err(e)) => {
                     tracing::error!(error = %e, "staff call not queued; citizen sent to the help window");

@@ -12,10 +12,10 @@ use slint::ComponentHandle;
 use crate::config::{Complexity, Language, LoadedConfig};
 use crate::delivery::protocol::{ComplaintPayload, Personal};
 use crate::delivery::submission::Submitter;
-use crate::screens::flow::{callback, choice, index_callback, matters_of, model, valid_index};
+use crate::screens::flow::{SessionEnds, callback, choice, index_callback, matters_of, model, valid_index};
 use crate::screens::phone_entry::PhoneEntry;
-use crate::screens::ticket_view;
-use crate::screens::ui::{AppWindow, Complaint, Page, Shell};
+use crate::screens::ticket_view::TicketView;
+use crate::screens::ui::{AppWindow, Choice, Complaint, Page, Shell, Theme};
 
 /// What the citizen has entered so far. Dropped whole when the session ends.
 #[derive(Debug, Default)]
@@ -36,8 +36,31 @@ struct Draft {
     phrases: BTreeSet<usize>,
     /// 0 not chosen, 1, 2, 3 (three or more).
     visits: u8,
+    /// Elder mode asks one question per screen: step 3 shows the phrases (false), then
+    /// the visit count (true).
+    asking_visits: bool,
     cancel_asked: bool,
     send_failed: bool,
+}
+
+impl Draft {
+    /// Whether the report says at least one thing the hall can act on: a department, a
+    /// matter or what happened. A problem type alone ("something else", "not sure") is not
+    /// enough.
+    fn has_fact(&self) -> bool {
+        self.department.is_some() || self.matter.is_some() || !self.phrases.is_empty()
+    }
+
+    /// What step 3 still needs before it can go on.
+    fn missing(&self) -> Missing {
+        if !self.has_fact() {
+            Missing::Fact
+        } else if self.visits == 0 {
+            Missing::Visits
+        } else {
+            Missing::Nothing
+        }
+    }
 }
 
 /// The complaint flow controller.
@@ -49,8 +72,21 @@ pub struct ComplaintFlow {
     phone: Rc<PhoneEntry>,
     draft: RefCell<Draft>,
     language: std::cell::Cell<Language>,
-    /// Ends the citizen's session (after Cancel).
-    end_session: Rc<dyn Fn()>,
+    /// The ticket screen, shown after Send.
+    ticket: Rc<TicketView>,
+    /// Ends the citizen's session (Cancel confirmed) or goes home (Back from the start).
+    ends: SessionEnds,
+}
+
+/// Why the step cannot go on yet, shown next to its button (`Complaint.missing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// Nothing is missing.
+    Nothing = 0,
+    /// Neither a department, a matter nor a phrase: the hall could not act on it.
+    Fact = 1,
+    /// How many times they came.
+    Visits = 2,
 }
 
 impl ComplaintFlow {
@@ -60,7 +96,8 @@ impl ComplaintFlow {
         config: Rc<LoadedConfig>,
         submitter: Option<Rc<Submitter>>,
         phone: Rc<PhoneEntry>,
-        end_session: Rc<dyn Fn()>,
+        ticket: Rc<TicketView>,
+        ends: SessionEnds,
     ) -> Rc<ComplaintFlow> {
         let flow = Rc::new(ComplaintFlow {
             window: window.as_weak(),
@@ -69,7 +106,8 @@ impl ComplaintFlow {
             submitter,
             phone,
             draft: RefCell::new(Draft { step: 1, ..Draft::default() }),
-            end_session,
+            ticket,
+            ends,
         });
         let g = window.global::<Complaint>();
         g.on_start(callback(&flow, |f| f.start()));
@@ -82,7 +120,7 @@ impl ComplaintFlow {
         g.on_back(callback(&flow, |f| f.back()));
         g.on_ask_cancel(callback(&flow, |f| f.update(|d| d.cancel_asked = true)));
         g.on_cancel_dismissed(callback(&flow, |f| f.update(|d| d.cancel_asked = false)));
-        g.on_cancel_confirmed(callback(&flow, |f| (f.end_session)()));
+        g.on_cancel_confirmed(callback(&flow, |f| (f.ends.end)()));
         g.on_send(callback(&flow, |f| f.send()));
         flow.publish();
         flow
@@ -134,6 +172,7 @@ impl ComplaintFlow {
                 d.department = None;
                 d.matter = None;
                 d.step = 3;
+                d.asking_visits = false;
             }),
             Some(i) => {
                 let list = matters_of(c, &c.departments[i].id);
@@ -153,6 +192,7 @@ impl ComplaintFlow {
         self.update(|d| {
             d.matter = valid_index(index, d.matter_list.len()).map(|i| d.matter_list[i]);
             d.step = 3;
+            d.asking_visits = false;
         });
     }
 
@@ -175,7 +215,10 @@ impl ComplaintFlow {
     }
 
     fn next(&self) {
+        let one_question = self.elder();
         self.update(|d| match d.step {
+            3 if !d.has_fact() => {}
+            3 if one_question && !d.asking_visits => d.asking_visits = true,
             3 if d.visits == 0 => {}
             3 => d.step = 4,
             4 if self.phone.accept() => d.step = 5,
@@ -183,12 +226,27 @@ impl ComplaintFlow {
         });
     }
 
+    /// Elder mode: one question per screen.
+    fn elder(&self) -> bool {
+        self.window.upgrade().is_some_and(|w| w.global::<Theme>().get_elder())
+    }
+
     fn back(&self) {
+        let one_question = self.elder();
         let leave = {
             let mut d = self.draft.borrow_mut();
             d.send_failed = false;
             match d.step {
+                // Back from the start: ask first if anything was chosen, as Cancel does.
+                1 if d.problem.is_some() => {
+                    d.cancel_asked = true;
+                    false
+                }
                 1 => true,
+                3 if d.asking_visits => {
+                    d.asking_visits = false;
+                    false
+                }
                 2 if d.choosing_matter => {
                     d.choosing_matter = false;
                     false
@@ -201,13 +259,15 @@ impl ComplaintFlow {
                 n => {
                     d.step = n - 1;
                     d.choosing_matter = false;
+                    // Back from the phone step lands on the last question of step 3.
+                    d.asking_visits = n == 4 && one_question;
                     false
                 }
             }
         };
         if leave {
-            // Back from the first step: nothing entered yet worth asking about.
-            (self.end_session)();
+            // Back from an empty first step: home, keeping language and elder mode.
+            (self.ends.home)();
         } else {
             self.publish();
         }
@@ -230,8 +290,8 @@ impl ComplaintFlow {
                     Some(Complexity::Complex) => self.config.config.deadlines.complex_working_days,
                     _ => self.config.config.deadlines.simple_working_days,
                 };
-                if let (Some(w), Some(ticket)) = (self.window.upgrade(), &receipt.ticket) {
-                    ticket_view::show(&w, &receipt.id.to_string(), ticket, days, false);
+                if let Some(ticket) = &receipt.ticket {
+                    self.ticket.show(&receipt.id.to_string(), ticket, days, false);
                 }
                 // The draft has served its purpose: only the ticket stays on screen.
                 self.reset();
@@ -249,7 +309,7 @@ impl ComplaintFlow {
         let d = self.draft.borrow();
         let problem = &c.problem_types[d.problem?];
         let contact = self.phone.contact();
-        if d.visits == 0 {
+        if d.visits == 0 || !d.has_fact() {
             return None;
         }
         Some(ComplaintPayload {
@@ -284,12 +344,10 @@ impl ComplaintFlow {
             |id: &str, title: &str, hint: &str, selected: bool| choice(id, title, hint, selected, -1);
         g.set_step(d.step);
         g.set_choosing_matter(d.choosing_matter);
-        g.set_problem_types(model(
-            c.problem_types
-                .iter()
-                .enumerate()
-                .map(|(i, p)| choice(&p.id, p.title.get(lang), p.hint.get(lang), d.problem == Some(i))),
-        ));
+        g.set_problem_types(model(c.problem_types.iter().enumerate().map(|(i, p)| Choice {
+            icon: p.icon.as_deref().unwrap_or("complaint").into(),
+            ..choice(&p.id, p.title.get(lang), p.hint.get(lang), d.problem == Some(i))
+        })));
         g.set_departments(model(
             c.departments
                 .iter()
@@ -308,6 +366,8 @@ impl ComplaintFlow {
                 .map(|(i, ph)| choice(&ph.id, ph.get(lang), "", d.phrases.contains(&i))),
         ));
         g.set_visits(d.visits.into());
+        g.set_asking_visits(d.asking_visits);
+        g.set_missing(d.missing() as i32);
         g.set_cancel_asked(d.cancel_asked);
         g.set_send_failed(d.send_failed);
 

@@ -36,7 +36,7 @@ pub fn valid_index(index: i32, len: usize) -> Option<usize> {
 
 /// One tile. `group` is -1, or a group the UI names (rating dimensions).
 pub fn choice(id: &str, title: &str, hint: &str, selected: bool, group: i32) -> Choice {
-    Choice { id: id.into(), title: title.into(), hint: hint.into(), selected, group }
+    Choice { id: id.into(), title: title.into(), hint: hint.into(), selected, group, icon: "".into() }
 }
 
 /// Tiles as a model for the UI.
@@ -51,4 +51,15 @@ pub fn matters_of(config: &Config, department: &str) -> Vec<usize> {
     let mut list: Vec<usize> = (0..matters.len()).filter(|&m| matters[m].department == department).collect();
     list.sort_by_key(|&m| !matters[m].common);
     list
+}
+
+/// How a flow ends the citizen's visit: `end` wipes the session and restores the hall's
+/// defaults (Cancel confirmed); `home` goes home by the citizen's own choice and keeps
+/// their language and elder mode (Back from an empty first step).
+#[derive(Clone)]
+pub struct SessionEnds {
+    /// Wipe everything and go home.
+    pub end: Rc<dyn Fn()>,
+    /// Go home, keeping language and elder mode.
+    pub home: Rc<dyn Fn()>,
 }

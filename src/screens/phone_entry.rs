@@ -62,14 +62,16 @@ impl PhoneEntry {
         g.on_delete_digit(callback(&entry, |e| {
             e.update(|s| {
                 s.digits.pop();
-                s.problem = None;
+                s.problem = MobileNumber::check_prefix(&s.digits).err().map(problem_of);
             })
         }));
         g.on_clear(callback(&entry, |e| e.reset()));
-        g.on_toggle_callback(callback(&entry, |e| e.update(|s| s.callback = !s.callback)));
-        g.on_toggle_consent(callback(&entry, |e| {
+        // One decision: "call me back" beside the notice of how the number is used is the
+        // consent to that use.
+        g.on_toggle_callback(callback(&entry, |e| {
             e.update(|s| {
-                s.consent = !s.consent;
+                s.callback = !s.callback;
+                s.consent = s.callback;
                 if s.consent && s.problem == Some(Problem::NoConsent) {
                     s.problem = None;
                 }
@@ -132,7 +134,7 @@ impl PhoneEntry {
                 return;
             }
             s.digits.push_str(digit);
-            s.problem = None;
+            s.problem = MobileNumber::check_prefix(&s.digits).err().map(problem_of);
             if s.digits.len() == 11 {
                 s.problem = MobileNumber::parse(&s.digits).err().map(problem_of);
             }

@@ -12,9 +12,9 @@ use slint::{ComponentHandle, Timer, TimerMode};
 use crate::config::{Language, LoadedConfig, Polarity};
 use crate::delivery::protocol::{Personal, RatingPayload};
 use crate::delivery::submission::Submitter;
-use crate::screens::flow::{callback, choice, index_callback, matters_of, model, valid_index};
+use crate::screens::flow::{SessionEnds, callback, choice, index_callback, matters_of, model, valid_index};
 use crate::screens::phone_entry::PhoneEntry;
-use crate::screens::ticket_view;
+use crate::screens::ticket_view::TicketView;
 use crate::screens::ui::{AppWindow, Page, Rating, Shell, Theme};
 
 /// Flags a second rating of the same window within the hall's interval as a probable
@@ -83,7 +83,10 @@ pub struct RatingFlow {
     /// Counts the thank-you screen down to home.
     thanks_timer: Timer,
     thanks_left: Cell<u32>,
-    end_session: Rc<dyn Fn()>,
+    /// The ticket screen, for a bad rating's follow-up ticket.
+    ticket: Rc<TicketView>,
+    /// Ends the citizen's session (Cancel confirmed) or goes home (Back from the start).
+    ends: SessionEnds,
 }
 
 /// Seconds the thank-you screen stays (elder mode: twice as long).
@@ -96,7 +99,8 @@ impl RatingFlow {
         config: Rc<LoadedConfig>,
         submitter: Option<Rc<Submitter>>,
         phone: Rc<PhoneEntry>,
-        end_session: Rc<dyn Fn()>,
+        ticket: Rc<TicketView>,
+        ends: SessionEnds,
     ) -> Rc<RatingFlow> {
         let interval = Duration::from_secs(config.config.rating.min_interval_secs.into());
         let flow = Rc::new(RatingFlow {
@@ -109,7 +113,8 @@ impl RatingFlow {
             repeats: RefCell::new(RepeatFilter::new(interval)),
             thanks_timer: Timer::default(),
             thanks_left: Cell::new(0),
-            end_session,
+            ticket,
+            ends,
         });
         let g = window.global::<Rating>();
         g.on_start(callback(&flow, |f| f.start()));
@@ -122,7 +127,7 @@ impl RatingFlow {
         g.on_back(callback(&flow, |f| f.back()));
         g.on_ask_cancel(callback(&flow, |f| f.update(|d| d.cancel_asked = true)));
         g.on_cancel_dismissed(callback(&flow, |f| f.update(|d| d.cancel_asked = false)));
-        g.on_cancel_confirmed(callback(&flow, |f| (f.end_session)()));
+        g.on_cancel_confirmed(callback(&flow, |f| (f.ends.end)()));
         g.on_send(callback(&flow, |f| f.send()));
         flow.publish();
         flow
@@ -160,7 +165,7 @@ impl RatingFlow {
             return;
         };
         let matters = matters_of(c, &c.windows[i].department);
-        let has_staff = !c.windows[i].staff.is_empty();
+        let staff_count = c.windows[i].staff.len();
         self.update(|d| {
             if d.window != Some(i) {
                 d.staff = None;
@@ -168,7 +173,11 @@ impl RatingFlow {
             }
             d.window = Some(i);
             d.matter_list = matters;
-            if has_staff {
+            if staff_count == 1 {
+                // One person works this window: no need to ask who it was.
+                d.staff = Some(0);
+            }
+            if staff_count > 1 {
                 d.who_screen = 1;
             } else if !d.matter_list.is_empty() {
                 d.who_screen = 2;
@@ -200,6 +209,10 @@ impl RatingFlow {
     fn choose_level(&self, level: i32) {
         if !(1..=5).contains(&level) {
             return;
+        }
+        if self.draft.borrow().level != level as u8 {
+            // A number left for one level is not carried to another.
+            self.phone.reset();
         }
         self.update(|d| {
             let level = level as u8;
@@ -252,8 +265,14 @@ impl RatingFlow {
             let mut d = self.draft.borrow_mut();
             d.send_failed = false;
             d.reason_missing = false;
-            let has_staff = d.window.is_some_and(|w| !c.windows[w].staff.is_empty());
+            // The staff question is asked only where several people work the window.
+            let has_staff = d.window.is_some_and(|w| c.windows[w].staff.len() > 1);
             match (d.step, d.who_screen) {
+                // Back from the start: ask first if a window was chosen, as Cancel does.
+                (1, 0) if d.window.is_some() => {
+                    d.cancel_asked = true;
+                    false
+                }
                 (1, 0) => true,
                 (1, 2) if has_staff => {
                     d.who_screen = 1;
@@ -281,7 +300,7 @@ impl RatingFlow {
             }
         };
         if leave {
-            (self.end_session)();
+            (self.ends.home)();
         } else {
             self.publish();
         }
@@ -289,10 +308,12 @@ impl RatingFlow {
 
     fn send(self: &Rc<Self>) {
         let Some(mut payload) = self.payload() else { return };
-        if payload.level <= 2 && !self.phone.accept() {
+        if is_bad(payload.level) && !self.phone.accept() {
             return;
         }
-        if let Some(contact) = self.phone.contact() {
+        // Only a bad rating asks for a number: a number typed before the citizen changed
+        // the level to a good one is never sent.
+        if let Some(contact) = self.phone.contact().filter(|_| is_bad(payload.level)) {
             payload.phone = Some(Personal(contact.number.as_str().to_string()));
             payload.callback_requested = contact.callback;
             payload.consent_given = contact.consent;
@@ -311,7 +332,7 @@ impl RatingFlow {
                 match &receipt.ticket {
                     Some(ticket) => {
                         let days = self.config.config.deadlines.simple_working_days;
-                        ticket_view::show(&w, &receipt.id.to_string(), ticket, days, true);
+                        self.ticket.show(&receipt.id.to_string(), ticket, days, true);
                     }
                     None => self.show_thanks(&w),
                 }
@@ -339,7 +360,7 @@ impl RatingFlow {
             }
             if left == 0 {
                 flow.thanks_timer.stop();
-                (flow.end_session)();
+                (flow.ends.end)();
             }
         });
     }
@@ -376,7 +397,8 @@ impl RatingFlow {
             c.departments.iter().find(|dep| dep.id == id).map(|dep| dep.name.get(lang)).unwrap_or_default()
         };
         g.set_step(d.step);
-        g.set_total_steps(if is_bad(d.level) { 4 } else { 3 });
+        // How many steps depends on the level, chosen on step 2: show no total.
+        g.set_total_steps(0);
         g.set_who_screen(d.who_screen);
         g.set_windows(model(c.windows.iter().enumerate().map(|(i, win)| {
             choice(&win.number, &win.number, department_name(&win.department), d.window == Some(i), -1)
@@ -395,7 +417,10 @@ impl RatingFlow {
             choice(&reason.id, reason.get(lang), "", d.reasons.contains(&r), reason.dimension.index())
         })));
         g.set_reason_missing(d.reason_missing);
+        g.set_has_reason(!d.reasons.is_empty());
         g.set_window_number(d.window.map(|win| c.windows[win].number.as_str()).unwrap_or_default().into());
+        let staff_name = d.window.zip(d.staff).map(|(win, s)| c.windows[win].staff[s].name.as_str());
+        g.set_staff_name(staff_name.unwrap_or_default().into());
         g.set_cancel_asked(d.cancel_asked);
         g.set_send_failed(d.send_failed);
     }

@@ -6,7 +6,6 @@ use chrono::Local;
 use slint::ComponentHandle;
 
 use super::app::KioskApp;
-use super::ticket_view;
 use super::ui::{AppWindow, Assist, Complaint, Idle, Page, Phone, Rating, Shell, Theme};
 use crate::config::Language;
 use crate::delivery::submission::TicketReceipt;
@@ -78,7 +77,6 @@ const COMPLAINT_STEPS: &[fn(&AppWindow)] = &[
         p.invoke_toggle_callback();
     },
     |w| {
-        w.global::<Phone>().invoke_toggle_consent();
         w.global::<Complaint>().invoke_next();
     },
 ];
@@ -163,6 +161,8 @@ impl KioskApp {
             token,
             reply_due: WorkCalendar::from_config(config).add_working_days(today, days),
         };
-        ticket_view::show(&self.window, "sample", &receipt, days, follow_up);
+        self.session.ticket.show("sample", &receipt, days, follow_up);
+        // As the citizen sees it a moment later, once "Done" accepts taps.
+        self.window.global::<crate::screens::ui::Ticket>().set_ready(true);
     }
 }

@@ -1,49 +1,142 @@
 //! The ticket screen: shows a queued submission's ticket (number, QR code of the tracking
 //! link, reply date) and, while it is up, whether the server has confirmed it yet.
 //!
+//! Two guards protect the citizen's ticket: the screen ignores "Done" for its first
+//! moments (a double tap on Send must not close the ticket it just opened), and it closes
+//! itself after a visible countdown (the next person in line must not scan someone else's
+//! private tracking link). One tap on "keep it open" starts the countdown again.
+//!
 //! The raw tracking token reaches the screen only inside the QR image and is dropped with
 //! the session; nothing here stores it.
 
+use std::cell::Cell;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
 use chrono::{Datelike, NaiveDate};
-use slint::{ComponentHandle, Image};
+use slint::{ComponentHandle, Image, Timer, TimerMode};
 
 use crate::delivery::submission::TicketReceipt;
 use crate::screens::qr_image;
-use crate::screens::ui::{AppWindow, CalendarDate, Page, Shell, Ticket};
+use crate::screens::ui::{AppWindow, CalendarDate, Page, Shell, Theme, Ticket};
 
 /// Pixels per QR module: a version-5 code (the length of our links) comes out ~370 px.
 const QR_SCALE: u32 = 8;
+/// How long taps on "Done" are ignored after the ticket appears: longer than a double tap
+/// and than the second tap of an impatient one.
+pub const TAP_GUARD: Duration = Duration::from_millis(1200);
+/// Seconds the ticket stays up without a tap (normal mode); elder mode doubles it.
+pub const CLOSE_SECS: u32 = 60;
 
-/// Puts a ticket on screen. `submission_id` lets the screen learn when it is delivered;
-/// `follow_up` marks a bad rating's ticket (otherwise a complaint's).
-pub fn show(
-    window: &AppWindow,
-    submission_id: &str,
-    ticket: &TicketReceipt,
-    working_days: u32,
-    follow_up: bool,
-) {
-    let g = window.global::<Ticket>();
-    g.set_follow_up(follow_up);
-    g.set_number(ticket.number.as_str().into());
-    match qr_image::render(&ticket.link, QR_SCALE) {
-        Ok(pixels) => g.set_qr(Image::from_rgb8(pixels)),
-        Err(e) => tracing::error!(error = %e, "cannot draw the ticket's QR code"),
-    }
-    g.set_reply_due(calendar_date(ticket.reply_due));
-    g.set_working_days(working_days as i32);
-    g.set_delivered(false);
-    g.set_submission_id(submission_id.into());
-    window.global::<Shell>().set_page(Page::Ticket);
+/// The ticket screen's controller: the tap guard and the closing countdown.
+pub struct TicketView {
+    inner: Rc<Inner>,
 }
 
-/// Removes the ticket from the screen (the session ended).
-pub fn clear(window: &AppWindow) {
-    let g = window.global::<Ticket>();
-    g.set_number("".into());
-    g.set_qr(Image::default());
-    g.set_submission_id("".into());
-    g.set_delivered(false);
+struct Inner {
+    window: slint::Weak<AppWindow>,
+    /// Ends the citizen's session when the countdown runs out.
+    end_session: Rc<dyn Fn()>,
+    /// Turns `Ticket.ready` on after [`TAP_GUARD`].
+    guard_timer: Timer,
+    /// Ticks the countdown every second while the ticket is up.
+    countdown_timer: Timer,
+    seconds_left: Cell<u32>,
+}
+
+impl TicketView {
+    /// Wires the `Ticket` global's callbacks. `end_session` wipes the session and goes home.
+    pub fn install(window: &AppWindow, end_session: Rc<dyn Fn()>) -> Rc<TicketView> {
+        let inner = Rc::new(Inner {
+            window: window.as_weak(),
+            end_session,
+            guard_timer: Timer::default(),
+            countdown_timer: Timer::default(),
+            seconds_left: Cell::new(0),
+        });
+        let weak = Rc::downgrade(&inner);
+        window.global::<Ticket>().on_keep_open(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.restart_countdown();
+            }
+        });
+        Rc::new(TicketView { inner })
+    }
+
+    /// Puts a ticket on screen. `submission_id` lets the screen learn when it is delivered;
+    /// `follow_up` marks a bad rating's ticket (otherwise a complaint's).
+    pub fn show(&self, submission_id: &str, ticket: &TicketReceipt, working_days: u32, follow_up: bool) {
+        let Some(window) = self.inner.window.upgrade() else { return };
+        let g = window.global::<Ticket>();
+        g.set_follow_up(follow_up);
+        g.set_number(ticket.number.as_str().into());
+        match qr_image::render(&ticket.link, QR_SCALE) {
+            Ok(pixels) => g.set_qr(Image::from_rgb8(pixels)),
+            Err(e) => tracing::error!(error = %e, "cannot draw the ticket's QR code"),
+        }
+        g.set_reply_due(calendar_date(ticket.reply_due));
+        g.set_working_days(working_days as i32);
+        g.set_delivered(false);
+        g.set_submission_id(submission_id.into());
+        g.set_ready(false);
+        window.global::<Shell>().set_page(Page::Ticket);
+        let weak = self.inner.window.clone();
+        self.inner.guard_timer.start(TimerMode::SingleShot, TAP_GUARD, move || {
+            if let Some(w) = weak.upgrade() {
+                w.global::<Ticket>().set_ready(true);
+            }
+        });
+        self.inner.restart_countdown();
+    }
+
+    /// Whether "Done" may close the ticket now (not within [`TAP_GUARD`] of it appearing).
+    pub fn accepts_done(&self) -> bool {
+        self.inner.window.upgrade().is_none_or(|w| {
+            w.global::<Shell>().get_page() != Page::Ticket || w.global::<Ticket>().get_ready()
+        })
+    }
+
+    /// Removes the ticket from the screen (the session ended).
+    pub fn clear(&self) {
+        self.inner.guard_timer.stop();
+        self.inner.countdown_timer.stop();
+        let Some(window) = self.inner.window.upgrade() else { return };
+        let g = window.global::<Ticket>();
+        g.set_number("".into());
+        g.set_qr(Image::default());
+        g.set_submission_id("".into());
+        g.set_delivered(false);
+        g.set_ready(false);
+        g.set_seconds_left(0);
+    }
+}
+
+impl Inner {
+    fn restart_countdown(self: &Rc<Self>) {
+        let Some(window) = self.window.upgrade() else { return };
+        let secs = if window.global::<Theme>().get_elder() { CLOSE_SECS * 2 } else { CLOSE_SECS };
+        self.seconds_left.set(secs);
+        window.global::<Ticket>().set_seconds_left(secs as i32);
+        let weak: Weak<Inner> = Rc::downgrade(self);
+        self.countdown_timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.tick();
+            }
+        });
+    }
+
+    fn tick(&self) {
+        let left = self.seconds_left.get().saturating_sub(1);
+        self.seconds_left.set(left);
+        if let Some(window) = self.window.upgrade() {
+            window.global::<Ticket>().set_seconds_left(left as i32);
+        }
+        if left == 0 {
+            self.countdown_timer.stop();
+            tracing::info!("ticket screen closed itself; session wiped");
+            (self.end_session)();
+        }
+    }
 }
 
 /// A date for the UI to format in the current language.

@@ -26,6 +26,7 @@ pub const PROMPT_IDS: &[&str] = &[
     "complaint-2",
     "complaint-matter",
     "complaint-3",
+    "complaint-visits",
     "complaint-4",
     "complaint-5",
     "ticket",
@@ -39,6 +40,10 @@ pub const PROMPT_IDS: &[&str] = &[
     "thanks",
     "idle",
     "assist",
+    "missing-fact",
+    "missing-visits",
+    "missing-reason",
+    "missing-callback",
 ];
 
 /// The shipped clip `name` ("zh/home", "click"), if there is one.

@@ -1,0 +1,325 @@
+//! What a first-time citizen ran into (lost tickets, silent resets, empty reports, three
+//! ways of saying "not yet"), each replayed headlessly as a person taps, so it cannot come
+//! back unnoticed.
+
+mod common;
+
+use common::*;
+use hall_kiosk::screens::app::KioskApp;
+use hall_kiosk::screens::ui::{Assist, Complaint, Page, Rating, Shell, Theme, Ticket};
+use i_slint_backend_testing::ElementHandle;
+use slint::platform::{PointerEventButton, WindowEvent};
+use slint::{ComponentHandle, LogicalPosition, Model};
+
+fn page(app: &KioskApp) -> Page {
+    app.window().global::<Shell>().get_page()
+}
+
+/// The centre of a control on screen.
+fn centre(e: &ElementHandle) -> LogicalPosition {
+    let p = e.absolute_position();
+    let s = e.size();
+    LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0)
+}
+
+/// A finger press and release at `at`, wherever that is now.
+fn tap_at(app: &KioskApp, at: LogicalPosition) {
+    let w = app.window().window();
+    w.dispatch_event(WindowEvent::PointerPressed { position: at, button: PointerEventButton::Left });
+    w.dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
+}
+
+/// Complaint steps 1–4 as a citizen fills them: repeated trips, social security, pension
+/// transfer, a phrase, three visits, no number; ends on the summary.
+fn to_summary(app: &KioskApp) {
+    tap(app, "反映“办不成事”");
+    if !has_control(app, "来回跑了两次以上") {
+        tap(app, "更多选项"); // elder mode pages its tiles
+    }
+    tap(app, "来回跑了两次以上");
+    if !has_control(app, "人力资源和社会保障局") {
+        tap(app, "更多选项");
+    }
+    tap(app, "人力资源和社会保障局");
+    tap(app, "养老保险关系转移");
+    tap(app, "没有一次性告知要什么");
+    if app.window().global::<Theme>().get_elder() {
+        tap(app, "下一步");
+    }
+    tap(app, "3 次及以上");
+    tap(app, "下一步");
+    tap(app, "不留号码，继续");
+    assert!(shows_text(app, "请核对后提交"));
+}
+
+#[test]
+fn a_double_tap_on_send_keeps_the_ticket() {
+    double_tap_on_send(false);
+}
+
+#[test]
+fn a_double_tap_on_send_keeps_the_ticket_in_elder_mode() {
+    double_tap_on_send(true);
+}
+
+fn double_tap_on_send(elder: bool) {
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, outbox) = offline_kiosk(dir.path());
+        app.window().global::<Theme>().set_elder(elder);
+        to_summary(&app);
+        let send = centre(&control(&app, "提交"));
+        // Two quick taps in the same place.
+        tap_at(&app, send);
+        tap_at(&app, send);
+        assert_eq!(page(&app), Page::Ticket, "elder {elder}: the second tap must not close the ticket");
+        assert_ne!(app.window().global::<Ticket>().get_number(), "");
+        assert_eq!(pending_bodies(&outbox).len(), 1, "queued once");
+        // Nothing that closes the ticket sits where Send was.
+        let done = control(&app, "完成");
+        let (p, s) = (done.absolute_position(), done.size());
+        let under = send.x >= p.x && send.x <= p.x + s.width && send.y >= p.y && send.y <= p.y + s.height;
+        assert!(!under, "elder {elder}: Done sits under Send");
+        // A moment later Done works.
+        wait_secs(2);
+        tap(&app, "完成");
+        assert_eq!(page(&app), Page::Home);
+    }
+}
+
+#[test]
+fn a_double_tap_on_send_after_a_bad_rating_keeps_the_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    tap(&app, "服务评价");
+    tap(&app, "4 号窗口");
+    tap(&app, "跳过");
+    tap(&app, "非常不满意");
+    tap(&app, "态度生硬、不耐烦");
+    tap(&app, "下一步");
+    let send = centre(&control(&app, "不留号码，直接提交"));
+    tap_at(&app, send);
+    tap_at(&app, send);
+    assert_eq!(page(&app), Page::Ticket);
+    // "Done" taps inside the guard are ignored even when they reach the shell.
+    app.window().global::<Shell>().invoke_finish();
+    assert_eq!(page(&app), Page::Ticket);
+}
+
+#[test]
+fn the_ticket_closes_itself_after_a_visible_countdown_and_can_be_kept_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    to_summary(&app);
+    tap(&app, "提交");
+    let ticket = app.window().global::<Ticket>();
+    assert_eq!(ticket.get_seconds_left(), 60);
+    wait_secs(50);
+    assert_eq!(page(&app), Page::Ticket);
+    assert!(shows_text(&app, "为保护您的隐私，本页将在 10 秒后关闭，请先拍照保存。"));
+    tap(&app, "再看一会儿");
+    assert_eq!(ticket.get_seconds_left(), 60, "one tap starts the countdown over");
+    wait_secs(59);
+    assert_eq!(page(&app), Page::Ticket);
+    wait_secs(1);
+    assert_eq!(page(&app), Page::Home, "the private QR code does not wait for the next person");
+    assert_eq!(ticket.get_number(), "");
+    assert_eq!(ticket.get_qr().size().width, 0);
+}
+
+#[test]
+fn the_elder_ticket_waits_twice_as_long_and_keeps_the_number_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    tap(&app, "长者模式");
+    to_summary(&app);
+    tap(&app, "提交");
+    assert_eq!(app.window().global::<Ticket>().get_seconds_left(), 120);
+    assert!(shows_text(&app, "请用手机拍下或扫描二维码，或记下回执编号，查询进度时要用。"));
+    let number = ElementHandle::find_by_accessible_label(app.window(), "回执编号")
+        .find(|e| e.accessible_value().is_some_and(|v| !v.is_empty()))
+        .expect("the number is on screen");
+    // One line of the number's type is about 1.2 em; two lines would be twice that.
+    let height = number.size().height;
+    let width = number.size().width;
+    assert!(height < 110.0, "the ticket number wraps: {width}×{height}");
+    wait_secs(119);
+    assert_eq!(page(&app), Page::Ticket);
+    wait_secs(1);
+    assert_eq!(page(&app), Page::Home);
+}
+
+#[test]
+fn back_from_an_empty_start_keeps_the_citizens_choices_and_asks_when_something_was_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    tap(&app, "切换语言");
+    tap(&app, "Elder mode");
+    tap(&app, "Report a matter that could not get done");
+    tap(&app, "Back");
+    assert_eq!(page(&app), Page::Home);
+    assert!(app.window().global::<Theme>().get_elder(), "going home by choice keeps elder mode");
+    assert_eq!(app.window().global::<Shell>().get_language(), "en", "and the language");
+
+    tap(&app, "Report a matter that could not get done");
+    tap(&app, "Missing documents or a proof");
+    tap(&app, "Back");
+    tap(&app, "Back");
+    assert_eq!(page(&app), Page::Complaint, "Back on the first step asks first, like Cancel");
+    assert!(app.window().global::<Complaint>().get_cancel_asked());
+    tap(&app, "No, keep going");
+    assert_eq!(page(&app), Page::Complaint);
+
+    // Cancel confirmed ends the session: the hall's defaults come back.
+    tap(&app, "Cancel");
+    tap(&app, "Yes, stop and clear");
+    assert_eq!(app.window().global::<Shell>().get_language(), "zh");
+    // The same question in the rating flow.
+    tap(&app, "服务评价");
+    tap(&app, "4 号窗口");
+    tap(&app, "返回");
+    tap(&app, "返回");
+    assert!(app.window().global::<Rating>().get_cancel_asked());
+}
+
+#[test]
+fn something_else_needs_one_concrete_fact_before_it_can_be_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, outbox) = offline_kiosk(dir.path());
+    tap(&app, "反映“办不成事”");
+    tap(&app, "其他问题");
+    tap(&app, "不清楚 / 其他");
+    tap(&app, "1 次");
+    let next = control(&app, "下一步");
+    assert_eq!(next.accessible_enabled(), Some(false), "looks unavailable until the report says something");
+    assert!(next.accessible_description().is_some_and(|d| d.contains("请至少点选一项")));
+    tap(&app, "下一步");
+    assert_eq!(app.window().global::<Complaint>().get_step(), 3);
+    assert!(shows_text(
+        &app,
+        "请至少点选一项发生的情况，工作人员才知道要查什么。如果都不符合，请到 1 号窗口，工作人员会帮您。"
+    ));
+    assert!(pending_bodies(&outbox).is_empty());
+}
+
+#[test]
+fn the_visit_count_is_asked_once_and_in_elder_mode_on_its_own_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    tap(&app, "反映“办不成事”");
+    tap(&app, "来回跑了两次以上");
+    tap(&app, "不清楚 / 其他");
+    let labels = labels(&app);
+    assert!(!labels.iter().any(|l| l.contains("来了")), "only the visit question counts visits: {labels:?}");
+    // The question follows the phrases, not 700 px below them.
+    let last_phrase = control(&app, "为一份复印件又跑一趟");
+    let once = control(&app, "1 次");
+    let gap = once.absolute_position().y - (last_phrase.absolute_position().y + last_phrase.size().height);
+    assert!(gap < 200.0, "visits sit {gap} px under the phrases");
+
+    tap(&app, "取消");
+    tap(&app, "是，放弃并清除");
+    tap(&app, "长者模式");
+    tap(&app, "反映“办不成事”");
+    tap(&app, "更多选项");
+    tap(&app, "来回跑了两次以上");
+    tap(&app, "不清楚 / 其他");
+    assert!(!has_control(&app, "1 次"), "elder mode: one question per screen");
+    tap(&app, "为一份复印件又跑一趟");
+    tap(&app, "下一步");
+    assert!(has_control(&app, "1 次") && !has_control(&app, "为一份复印件又跑一趟"));
+    tap(&app, "下一步");
+    assert!(shows_text(&app, "请先选择您来了几次。"), "the tap says what is missing");
+    tap(&app, "2 次");
+    tap(&app, "下一步");
+    assert_eq!(app.window().global::<Complaint>().get_step(), 4);
+    tap(&app, "返回");
+    assert!(has_control(&app, "2 次"), "Back lands on the last question of step 3");
+}
+
+#[test]
+fn the_phone_message_keeps_its_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    to_summary(&app);
+    tap(&app, "返回");
+    let before = control(&app, "1").absolute_position().y;
+    tap(&app, "1");
+    tap(&app, "2");
+    assert!(shows_text(&app, "手机号以 13 至 19 开头。"));
+    assert_eq!(control(&app, "1").absolute_position().y, before, "the pad does not move under the finger");
+}
+
+#[test]
+fn calling_staff_offline_says_what_is_true() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, outbox) = offline_kiosk(dir.path());
+    tap(&app, "呼叫工作人员");
+    assert!(shows_text(&app, "您的呼叫正在等待发送"), "queued is not 'someone is coming'");
+    assert!(!shows_text(&app, "工作人员马上就来"));
+    let id = app.window().global::<Assist>().get_submission_id().to_string();
+    outbox.mark_delivered(&id, 1).unwrap();
+    wait_secs(2);
+    assert!(shows_text(&app, "工作人员马上就来"), "once the call has reached the staff");
+}
+
+#[test]
+fn a_window_with_one_person_does_not_ask_who_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, outbox) = offline_kiosk(dir.path());
+    tap(&app, "服务评价");
+    tap(&app, "4 号窗口");
+    assert!(!shows_text(&app, "4 号窗口是谁为您服务？"));
+    tap(&app, "跳过");
+    assert!(shows_text(&app, "您对 4 号窗口 赵敏 的服务满意吗？"));
+    tap(&app, "满意");
+    tap(&app, "提交评价");
+    assert_eq!(pending_bodies(&outbox)[0]["payload"]["staff_id"], "NS0401");
+}
+
+#[test]
+fn a_number_typed_for_a_bad_rating_is_not_sent_with_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, outbox) = offline_kiosk(dir.path());
+    tap(&app, "服务评价");
+    tap(&app, "4 号窗口");
+    tap(&app, "跳过");
+    tap(&app, "不满意");
+    tap(&app, "态度生硬、不耐烦");
+    tap(&app, "下一步");
+    for d in "13912345678".chars() {
+        tap(&app, &d.to_string());
+    }
+    tap(&app, "提交评价"); // no call-back chosen: refused, the number is not taken
+    assert_eq!(page(&app), Page::Rating);
+    tap(&app, "返回");
+    tap(&app, "返回");
+    tap(&app, "非常满意");
+    tap(&app, "提交评价");
+    let p = &pending_bodies(&outbox)[0]["payload"];
+    assert_eq!(p["level"], 5);
+    assert_eq!(p["phone"], serde_json::Value::Null, "no consent, no number");
+    assert_eq!(p["consent_given"], false);
+}
+
+#[test]
+fn every_problem_type_has_its_own_icon() {
+    let app = kiosk();
+    tap(&app, "反映“办不成事”");
+    let types = app.window().global::<Complaint>().get_problem_types();
+    let icons: Vec<String> = types.iter().map(|c| c.icon.to_string()).collect();
+    let distinct: std::collections::BTreeSet<_> = icons.iter().collect();
+    assert_eq!(distinct.len(), icons.len(), "icons repeat: {icons:?}");
+    assert!(icons.iter().all(|i| !i.is_empty()));
+}
+
+#[test]
+fn the_last_elder_page_says_it_goes_back_to_the_first() {
+    let app = kiosk();
+    tap(&app, "长者模式");
+    tap(&app, "反映“办不成事”");
+    tap(&app, "更多选项");
+    assert!(has_control(&app, "回到第 1 页"), "on the last page: {:?}", labels(&app));
+    tap(&app, "回到第 1 页");
+    assert!(has_control(&app, "更多选项"));
+}
