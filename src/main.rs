@@ -50,6 +50,9 @@ enum Command {
         /// Language: zh or en.
         #[arg(long, default_value = "zh", value_parser = parse_language)]
         lang: Language,
+        /// Render in seated (低位) mode.
+        #[arg(long)]
+        seated: bool,
         /// Render in elder mode.
         #[arg(long)]
         elder: bool,
@@ -108,9 +111,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => run_kiosk(&cli.config, cli.windowed),
         Some(Command::Run { windowed }) => run_kiosk(&cli.config, windowed || cli.windowed),
         Some(Command::CheckConfig { file }) => Ok(check_config(&file)),
-        Some(Command::Screenshot { screen, lang, elder, size, out }) => {
+        Some(Command::Screenshot { screen, lang, elder, seated, size, out }) => {
             let config = load_config(&cli.config)?;
-            let request = ScreenshotRequest { screen, language: lang, elder, size };
+            let request = ScreenshotRequest { screen, language: lang, elder, seated, size };
             let pixels = screenshot::render(config, request)?;
             screenshot::write_png(&pixels, &out)?;
             println!("{}", out.display());

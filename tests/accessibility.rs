@@ -61,13 +61,26 @@ fn every_target_on_every_screen_is_big_enough_and_apart() {
     let mut checked = 0;
     for screen in Screen::value_variants() {
         for language in [Language::ZhCn, Language::En] {
-            for elder in [false, true] {
+            for (elder, seated) in [(false, false), (true, false), (false, true), (true, true)] {
                 app.end_session();
+                app.set_seated(seated);
                 app.stage(*screen, language, elder);
                 wait_secs(0);
-                let (min_side, min_gap) = if elder { ELDER } else { NORMAL };
-                let place =
-                    format!("{screen:?} {} {}", language.code(), if elder { "elder" } else { "normal" });
+                // Seated mode keeps normal-size targets, even with elder text (the band is short).
+                let (min_side, min_gap) = if elder && !seated { ELDER } else { NORMAL };
+                let place = format!(
+                    "{screen:?} {} {}{}",
+                    language.code(),
+                    if elder { "elder" } else { "normal" },
+                    if seated { " seated" } else { "" }
+                );
+                // Where hands reach on the sample totem (850–1,800 mm above the floor).
+                let theme = app.window().global::<Theme>();
+                let reach_top = theme.get_reach_top();
+                assert!(
+                    reach_top > if seated { 1100.0 } else { 350.0 },
+                    "{place}: no reach band ({reach_top})"
+                );
                 // Under a dialog only the dialog can be tapped.
                 let modal = ["ConfirmDialog", "AssistNotice", "IdleOverlay"]
                     .iter()
@@ -90,6 +103,14 @@ fn every_target_on_every_screen_is_big_enough_and_apart() {
                 let targets: Vec<(String, Rect)> =
                     all.into_iter().filter(|(_, r)| r.on_screen(width, height)).collect();
                 assert!(!targets.is_empty(), "{place}: nothing to tap");
+                for (label, r) in &targets {
+                    let centre = r.y + r.h / 2.0;
+                    if centre < reach_top {
+                        problems.push(format!(
+                            "{place}: {label:?} at y {centre} is above the reach band ({reach_top})"
+                        ));
+                    }
+                }
                 for (label, r) in &targets {
                     checked += 1;
                     if r.w < min_side || r.h < min_side {
@@ -181,6 +202,7 @@ fn every_type_size_of_the_theme_follows_the_text_rule() {
     let theme = app.window().global::<Theme>();
     for (elder, minimum) in [(false, TEXT_MIN.0), (true, TEXT_MIN.1)] {
         theme.set_elder(elder);
+        theme.set_seated(false);
         let sizes = [
             ("font-small", theme.get_font_small()),
             ("font-body", theme.get_font_body()),

@@ -28,6 +28,9 @@ pub struct Config {
     /// Spoken prompts and tap sounds.
     #[serde(default)]
     pub audio: AudioSection,
+    /// How the panel is mounted.
+    #[serde(default)]
+    pub display: DisplaySection,
     /// Staff-only functions.
     pub staff: StaffSection,
     /// The central intake server that receives submissions.
@@ -178,6 +181,16 @@ impl Language {
             Language::En => "en",
         }
     }
+}
+
+/// `[display]`: how the panel is mounted, so every target lies within reach.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplaySection {
+    /// Height of the visible area's bottom edge above the floor, in mm (with `height_mm`).
+    pub bottom_mm: Option<u32>,
+    /// Height of the visible area, in mm.
+    pub height_mm: Option<u32>,
 }
 
 /// `[ui]`: how the screen behaves.

@@ -40,6 +40,7 @@ pub fn validate(config: &Config) -> Checked {
     check_deadlines(config, &mut p);
     let (holidays, makeup_workdays) = check_calendar(config, &mut p);
     check_catalogue(config, &mut p);
+    check_display(config, &mut p);
     check_rating(config, &mut p);
     if let Err(e) = argon2::password_hash::PasswordHash::new(&config.staff.pin_hash)
         .map_err(|e| e.to_string())
@@ -264,6 +265,30 @@ fn check_rating(config: &Config, p: &mut Problems) {
 }
 
 /// Departments, windows and their staff, matters and problem types: ids unique,
+/// `[display]`: both heights or neither, and a panel a person can stand at.
+fn check_display(config: &Config, p: &mut Problems) {
+    let d = &config.display;
+    let path = FieldPath::key("display");
+    match (d.bottom_mm, d.height_mm) {
+        (Some(_), None) => p.add(path.field("height_mm"), "give the visible height too (or neither)"),
+        (None, Some(_)) => p.add(path.field("bottom_mm"), "give the bottom edge's height too (or neither)"),
+        _ => {}
+    }
+    if let Some(b) = d.bottom_mm
+        && b > 2500
+    {
+        p.add(
+            path.field("bottom_mm"),
+            format!("{b} mm above the floor is out of anyone's reach (at most 2500)"),
+        );
+    }
+    if let Some(h) = d.height_mm
+        && !(100..=3000).contains(&h)
+    {
+        p.add(path.field("height_mm"), format!("{h} mm is not a panel's visible height (100 to 3000)"));
+    }
+}
+
 /// cross-references resolved, labels within their limits.
 fn check_catalogue(config: &Config, p: &mut Problems) {
     check_departments_and_windows(config, p);

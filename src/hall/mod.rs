@@ -8,5 +8,6 @@
 
 pub mod phone;
 pub mod qr;
+pub mod reach;
 pub mod ticket;
 pub mod workdays;

@@ -12,6 +12,7 @@ use slint::{ComponentHandle, Timer, TimerMode};
 use crate::config::{Language, LoadedConfig};
 use crate::delivery::submission::Submitter;
 use crate::delivery::uplink::UplinkStatus;
+use crate::hall::reach::{Mounting, ReachBands};
 use crate::screens::assist::StaffCall;
 use crate::screens::complaint::ComplaintFlow;
 use crate::screens::flow::SessionEnds;
@@ -127,6 +128,12 @@ impl KioskApp {
         shell.set_help_window(ui.help_window.clone().into());
         shell.set_language_switch_visible(ui.languages.len() > 1);
         shell.set_kiosk_mode(options.kiosk_mode);
+        let bands =
+            Mounting::from_config(&config.config.display).map_or(ReachBands::WHOLE_PANEL, ReachBands::of);
+        let theme = window.global::<Theme>();
+        theme.set_standing_top(bands.standing_top);
+        theme.set_seated_top(bands.seated_top);
+        theme.set_reach_bottom(bands.bottom);
 
         let submitter = options.submitter.map(Rc::new);
         let phone = PhoneEntry::install(&window);
@@ -213,6 +220,11 @@ impl KioskApp {
             .then(|| crate::screens::panel::fill_panel(&self.window));
         slint::run_event_loop()?;
         self.window.hide()
+    }
+
+    /// Switches seated (低位) mode, as the switch on screen does.
+    pub fn set_seated(&self, seated: bool) {
+        self.window.global::<Theme>().set_seated(seated);
     }
 
     /// Ends the citizen's session now: wipes what they entered and returns home.
@@ -336,6 +348,7 @@ impl IdleActions for Session {
         let ui = &self.config.config.ui;
         if let Some(window) = self.window.upgrade() {
             window.global::<Theme>().set_elder(ui.elder_mode_default);
+            window.global::<Theme>().set_seated(false);
         }
         self.apply_language(ui.default_language);
     }

@@ -215,7 +215,7 @@ impl ComplaintFlow {
     }
 
     fn next(&self) {
-        let one_question = self.elder();
+        let one_question = self.one_question();
         self.update(|d| match d.step {
             3 if !d.has_fact() => {}
             3 if one_question && !d.asking_visits => d.asking_visits = true,
@@ -226,13 +226,13 @@ impl ComplaintFlow {
         });
     }
 
-    /// Elder mode: one question per screen.
-    fn elder(&self) -> bool {
-        self.window.upgrade().is_some_and(|w| w.global::<Theme>().get_elder())
+    /// Elder and seated mode: one question per screen.
+    fn one_question(&self) -> bool {
+        self.window.upgrade().is_some_and(|w| w.global::<Theme>().get_one_question())
     }
 
     fn back(&self) {
-        let one_question = self.elder();
+        let one_question = self.one_question();
         let leave = {
             let mut d = self.draft.borrow_mut();
             d.send_failed = false;

@@ -21,6 +21,8 @@ pub struct ScreenshotRequest {
     pub language: Language,
     /// Elder mode on or off.
     pub elder: bool,
+    /// Seated (低位) mode on or off.
+    pub seated: bool,
     /// Width and height in pixels.
     pub size: (u32, u32),
 }
@@ -64,6 +66,7 @@ pub fn render(
     window.set_size(PhysicalSize::new(width, height));
     let app =
         KioskApp::new(config, AppOptions::default()).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    app.set_seated(request.seated);
     app.stage(request.screen, request.language, request.elder);
     slint::ComponentHandle::show(app.window()).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     slint::platform::update_timers_and_animations();
