@@ -41,6 +41,7 @@ pub fn validate(config: &Config) -> Checked {
     let (holidays, makeup_workdays) = check_calendar(config, &mut p);
     check_catalogue(config, &mut p);
     check_rating(config, &mut p);
+    p.0.extend(super::printer::check(config.printer.as_ref()));
     if let Err(e) = argon2::password_hash::PasswordHash::new(&config.staff.pin_hash)
         .map_err(|e| e.to_string())
         .and_then(|h| {
