@@ -145,19 +145,8 @@ pub fn wrap(text: &str, columns: usize) -> Vec<String> {
     let mut line = String::new();
     for c in text.chars() {
         if text_columns(&line) + char_columns(c) > columns {
-            let at_space = c.is_ascii_alphanumeric().then(|| line.rfind(' ')).flatten();
-            let carry = match at_space {
-                Some(i) if c != ' ' => {
-                    let rest = line[i + 1..].to_string();
-                    line.truncate(i);
-                    rest
-                }
-                // Closing punctuation takes the character before it along to the new line.
-                _ if NO_LINE_START.contains(c) && line.chars().count() > 1 => {
-                    line.pop().map(String::from).unwrap_or_default()
-                }
-                _ => String::new(),
-            };
+            let carry = carry_start(&line, c).map(|i| line.split_off(i)).unwrap_or_default();
+            line.truncate(line.trim_end().len());
             lines.push(std::mem::replace(&mut line, carry));
             if c == ' ' {
                 continue;
@@ -169,6 +158,23 @@ pub fn wrap(text: &str, columns: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// Where the tail of a full `line` must move to the next line so `next` does not start it:
+/// a Latin word moves whole, closing punctuation takes the Chinese character before it.
+fn carry_start(line: &str, next: char) -> Option<usize> {
+    let closing = NO_LINE_START.contains(next);
+    if next == ' ' || !(next.is_ascii_alphanumeric() || closing) {
+        return None;
+    }
+    let start = if line.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        line.rfind(' ').map(|i| i + 1)?
+    } else if closing {
+        line.char_indices().last()?.0
+    } else {
+        return None;
+    };
+    (start > 0).then_some(start)
 }
 
 /// The slip for `slip` on the hall's printer.
@@ -302,6 +308,8 @@ mod tests {
         assert_eq!(wrap("一二三四五", 4), vec!["一二", "三四", "五"]);
         assert_eq!(wrap("一二三。四", 6), vec!["一二", "三。四"]);
         assert_eq!(wrap("keep this slip safe", 10), vec!["keep this", "slip safe"]);
+        assert_eq!(wrap("how far it got.", 14), vec!["how far it", "got."]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert!(wrap("我们已收到您的反映，将在2个工作日内答复", 32).iter().all(|l| text_columns(l) <= 32));
     }
 
