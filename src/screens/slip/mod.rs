@@ -75,8 +75,7 @@ impl Slip {
     }
 
     /// A sample complaint slip for this hall (`print-test`): sequence 0 of today (no real
-    /// ticket has it), a fixed
-    /// sample token, the simple-matter deadline.
+    /// ticket has it), a fixed sample token, the simple-matter deadline.
     pub fn sample(config: &LoadedConfig, now: NaiveDateTime, language: Language) -> Slip {
         let c = &config.config;
         let today = now.date();
