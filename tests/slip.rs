@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -215,6 +215,71 @@ fn fake_printer(answer: fn(u8) -> Option<u8>) -> (u16, JoinHandle<Vec<u8>>) {
     (port, handle)
 }
 
+/// A USB printer stand-in: a pseudo-terminal in raw mode, so the kiosk opens a character
+/// device by path (as it opens /dev/usb/lp0) and the fake answers on the other side.
+fn fake_usb_printer(answer: fn(u8) -> Option<u8>) -> (PathBuf, JoinHandle<Vec<u8>>) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain libc calls on a descriptor we own; every result is checked, and the
+    // name buffer is NUL-terminated by ptsname_r on success.
+    let (master, path) = unsafe {
+        let fd = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(fd >= 0, "posix_openpt");
+        assert_eq!(libc::grantpt(fd), 0);
+        assert_eq!(libc::unlockpt(fd), 0);
+        let mut name = [0 as libc::c_char; 128];
+        assert_eq!(libc::ptsname_r(fd, name.as_mut_ptr(), name.len()), 0);
+        let mut tio: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(fd, &mut tio), 0);
+        libc::cfmakeraw(&mut tio);
+        assert_eq!(libc::tcsetattr(fd, libc::TCSANOW, &tio), 0);
+        let path = std::ffi::CStr::from_ptr(name.as_ptr()).to_str().unwrap().to_string();
+        (std::fs::File::from_raw_fd(fd), PathBuf::from(path))
+    };
+    let handle = std::thread::spawn(move || {
+        let mut master = master;
+        let mut received = Vec::new();
+        let mut scanned = 0;
+        let mut buf = [0u8; 4096];
+        let started = Instant::now();
+        loop {
+            match master.read(&mut buf) {
+                Ok(n @ 1..) => {
+                    received.extend_from_slice(&buf[..n]);
+                    while let Some(i) = received[scanned..].windows(3).position(|w| w[..2] == [0x10, 0x04]) {
+                        let n = received[scanned + i + 2];
+                        scanned += i + 3;
+                        if let Some(reply) = answer(n) {
+                            master.write_all(&[reply]).unwrap();
+                        }
+                    }
+                }
+                // EIO: no slave side open (yet, or any more).
+                _ if received.is_empty() && started.elapsed() < Duration::from_secs(5) => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                _ => return received,
+            }
+        }
+    });
+    (path, handle)
+}
+
+#[test]
+fn usb_printer_device_is_asked_for_paper_around_the_job() {
+    let (path, fake) = fake_usb_printer(|_| Some(0x12));
+    let config = config_with_printer(|t| t.replace("/dev/usb/lp0", path.to_str().unwrap()));
+    let slip = sample(&config);
+    assert_eq!(Printer::from_config(&config).unwrap().print_blocking(&slip), PrintOutcome::Printed);
+    let job = SlipSettings::from_config(&config).escpos(&slip);
+    let expected = [&[0x10, 0x04, 0x04][..], &[0x10, 0x04, 0x01], &job, &[0x10, 0x04, 0x04]].concat();
+    assert_eq!(fake.join().unwrap(), expected);
+
+    let (path, fake) = fake_usb_printer(|n| Some(if n == 4 { 0x72 } else { 0x12 }));
+    let config = config_with_printer(|t| t.replace("/dev/usb/lp0", path.to_str().unwrap()));
+    assert_eq!(Printer::from_config(&config).unwrap().print_blocking(&slip), PrintOutcome::NoPaper);
+    assert_eq!(fake.join().unwrap(), [0x10, 0x04, 0x04]);
+}
+
 #[test]
 fn network_printer_gets_the_whole_job_between_status_questions() {
     let (port, fake) = fake_printer(|_| Some(0x12));
@@ -355,4 +420,41 @@ fn print_test_writes_the_job_and_the_preview() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no [printer] section"));
+}
+
+#[test]
+fn kind_and_language_pick_the_title_and_hall_name() {
+    use hall_kiosk::delivery::submission::TicketReceipt;
+    use hall_kiosk::hall::ticket::{TicketNumber, TrackingToken, tracking_link};
+    use hall_kiosk::screens::slip::SlipKind;
+    use hall_kiosk::screens::slip::layout::Line;
+
+    let config = config_with_printer(|t| t);
+    let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let number = TicketNumber::new("440305", "K01", day, 42);
+    let token = TrackingToken::from_link("q7Jc2mN0x3Wb9FvK1sTzAg");
+    let ticket = TicketReceipt {
+        link: tracking_link("https://track.example.gov.cn", &number, &token),
+        number,
+        token,
+        reply_due: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+    };
+    let settings = SlipSettings::from_config(&config);
+    let texts = |kind, language| -> Vec<String> {
+        let slip = Slip::from_ticket(&ticket, kind, 5, day.and_hms_opt(16, 5, 0).unwrap(), language);
+        assert_eq!(slip.link(), ticket.link);
+        layout::layout(&slip, &settings)
+            .lines
+            .into_iter()
+            .filter_map(|l| if let Line::Text(t) = l { Some(t.text) } else { None })
+            .collect()
+    };
+    let zh = texts(SlipKind::RatingFollowUp, Language::ZhCn);
+    assert_eq!(zh[..2], ["南山区政务服务中心", "服务评价回执"]);
+    assert!(zh.iter().any(|t| t == "承诺答复：2026年12月4日（周五）"), "{zh:#?}");
+    assert!(zh.iter().any(|t| t.contains("5个工作日")), "{zh:#?}");
+    assert!(zh.iter().any(|t| t == "打印时间：2026-11-27 16:05"), "{zh:#?}");
+    let en = texts(SlipKind::Complaint, Language::En);
+    assert_eq!(en[..3], ["Nanshan District Government", "Service Center", "Report receipt"]);
+    assert!(en.iter().any(|t| t == "Reply by: Fri 4 Dec 2026"), "{en:#?}");
 }

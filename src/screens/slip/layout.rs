@@ -182,7 +182,11 @@ pub fn layout(slip: &Slip, settings: &SlipSettings) -> Layout {
     let paper = settings.paper;
     let words = Words::of(slip.language);
     let mut out = Builder { paper, lines: Vec::new() };
-    out.text(&settings.hall_name, Align::Center, true, 1, 1);
+    let hall_name = match (slip.language, &settings.hall_name_en) {
+        (Language::En, Some(en)) => en,
+        _ => &settings.hall_name,
+    };
+    out.text(hall_name, Align::Center, true, 1, 1);
     let title = match slip.kind {
         SlipKind::Complaint => words.complaint_title,
         SlipKind::RatingFollowUp => words.rating_title,

@@ -113,8 +113,10 @@ impl fmt::Debug for Slip {
 /// What the slip shows besides the ticket, from the hall's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlipSettings {
-    /// The hall's name (Chinese; the slip is a Chinese document).
+    /// The hall's name in Chinese.
     pub hall_name: String,
+    /// The hall's name in English, for English slips; the Chinese one when absent.
+    pub hall_name_en: Option<String>,
     /// The hall's phone number for questions, when configured.
     pub hall_phone: Option<String>,
     /// Paper width.
@@ -130,6 +132,7 @@ impl SlipSettings {
         let printer = config.config.printer.as_ref();
         SlipSettings {
             hall_name: config.hall_name(Language::ZhCn).to_string(),
+            hall_name_en: config.config.kiosk.hall_name_en.clone(),
             hall_phone: printer.map(|p| p.hall_phone.clone()),
             paper: Paper::from_mm(printer.map_or(58, |p| p.paper_mm)),
             encoding: printer.map(|p| p.encoding).unwrap_or_default(),

@@ -67,7 +67,7 @@ fn open(target: &Target, deadline: Instant) -> io::Result<(Box<dyn Port>, bool)>
             let file = std::fs::OpenOptions::new()
                 .read(true)
                 .append(true)
-                .custom_flags(libc::O_NONBLOCK)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
                 .open(path)?;
             let answers = !file.metadata()?.is_file();
             Ok((Box::new(file), answers))
