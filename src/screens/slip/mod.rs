@@ -178,6 +178,21 @@ impl PrintOutcome {
     }
 }
 
+/// Holds the printer's "printing now" flag; clears it when dropped, even on a panic.
+struct Printing<'a>(&'a AtomicBool);
+
+impl<'a> Printing<'a> {
+    fn start(flag: &'a AtomicBool) -> Option<Printing<'a>> {
+        (!flag.swap(true, Ordering::AcqRel)).then_some(Printing(flag))
+    }
+}
+
+impl Drop for Printing<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// What [`Printer::print_in_background`] calls when the slip is done; shared with the
 /// spawning code so it is still called if the thread cannot start.
 type OnDone = Box<dyn FnOnce(PrintOutcome) + Send>;
@@ -219,12 +234,9 @@ impl Printer {
     /// Prints `slip` on this thread, within the configured timeout. For the CLI and
     /// tests; the screens use [`Printer::print_in_background`].
     pub fn print_blocking(&self, slip: &Slip) -> PrintOutcome {
-        if self.busy.swap(true, Ordering::AcqRel) {
-            return PrintOutcome::Busy;
-        }
+        let Some(_printing) = Printing::start(&self.busy) else { return PrintOutcome::Busy };
         let job = self.settings.escpos(slip);
         let outcome = transport::send(&self.target, &job, self.read_status, self.timeout);
-        self.busy.store(false, Ordering::Release);
         match &outcome {
             PrintOutcome::Printed => tracing::info!(ticket = %slip.number, "slip printed"),
             PrintOutcome::Failed(why) => tracing::warn!(ticket = %slip.number, why, "slip not printed"),

@@ -31,32 +31,33 @@ pub fn send(target: &Target, job: &[u8], read_status: bool, timeout: Duration) -
         Ok(opened) => opened,
         Err(e) => return outcome_of(&e),
     };
-    let ask = read_status && answers;
-    let result = (|| -> io::Result<PrintOutcome> {
-        if ask {
-            if escpos::paper_out(query(&mut port, &escpos::STATUS_PAPER, deadline)?) {
-                return Ok(PrintOutcome::NoPaper);
-            }
-            if escpos::offline(query(&mut port, &escpos::STATUS_PRINTER, deadline)?) {
-                return Ok(PrintOutcome::Offline);
-            }
+    exchange(&mut port, job, read_status && answers, deadline).unwrap_or_else(|e| outcome_of(&e))
+}
+
+/// Status, job, status: the conversation with a printer that is there.
+fn exchange(port: &mut Box<dyn Port>, job: &[u8], ask: bool, deadline: Instant) -> io::Result<PrintOutcome> {
+    if ask {
+        if escpos::paper_out(query(port, &escpos::STATUS_PAPER, deadline)?) {
+            return Ok(PrintOutcome::NoPaper);
         }
-        write_all(&mut port, job, deadline)?;
-        if ask {
-            // The answer comes after the job's bytes: the printer has them. Paper that ran
-            // out during the slip means the citizen holds half a slip.
-            let paper = query(&mut port, &escpos::STATUS_PAPER, deadline)?;
-            if escpos::paper_out(paper) {
-                return Ok(PrintOutcome::NoPaper);
-            }
-            if escpos::paper_near_end(paper) {
-                tracing::warn!("the receipt printer's paper is nearly used up");
-            }
+        if escpos::offline(query(port, &escpos::STATUS_PRINTER, deadline)?) {
+            return Ok(PrintOutcome::Offline);
         }
-        port.flush()?;
-        Ok(PrintOutcome::Printed)
-    })();
-    result.unwrap_or_else(|e| outcome_of(&e))
+    }
+    write_all(port, job, deadline)?;
+    if ask {
+        // The answer comes after the job's bytes: the printer has them. Paper that ran out
+        // during the slip means the citizen holds half a slip.
+        let paper = query(port, &escpos::STATUS_PAPER, deadline)?;
+        if escpos::paper_out(paper) {
+            return Ok(PrintOutcome::NoPaper);
+        }
+        if escpos::paper_near_end(paper) {
+            tracing::warn!("the receipt printer's paper is nearly used up");
+        }
+    }
+    port.flush()?;
+    Ok(PrintOutcome::Printed)
 }
 
 /// The device or connection, non-blocking, and whether it can answer status questions.
