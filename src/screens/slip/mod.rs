@@ -6,6 +6,10 @@
 //! None of it touches Slint: the ticket screen calls [`Printer::print_in_background`] and
 //! gets a [`PrintOutcome`] back on a worker thread, to hand to the event loop. The raw
 //! tracking token travels only inside the link bytes; nothing here logs it.
+//!
+//! Belongs here: what goes on the paper and how it reaches the printer. It sits in
+//! `screens/` as the ticket screen's twin (it takes the same `TicketReceipt`); it must not
+//! use Slint, so the layout, encoder and transport stay testable without a UI.
 
 pub mod escpos;
 pub mod layout;
