@@ -70,6 +70,8 @@ enum Command {
     Queue(hall_kiosk::ops::QueueCommand),
     /// Create sample submissions through the screens' own path and deliver them.
     Simulate(hall_kiosk::ops::SimulateArgs),
+    /// Print a sample ticket slip, or write its ESC/POS bytes (--out) or a PNG (--preview).
+    PrintTest(hall_kiosk::ops::PrintTestArgs),
 }
 
 fn parse_language(s: &str) -> Result<Language, String> {
@@ -131,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             hall_kiosk::ops::simulate(&cli.config, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::PrintTest(args)) => Ok(hall_kiosk::ops::print_test(&cli.config, &args)?),
     }
 }
 

@@ -6,6 +6,7 @@
 //! without reading code. See `kiosk-config/example.toml` for every field, commented.
 
 mod locate;
+mod printer;
 mod validate;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub use locate::FieldPath;
+pub use printer::{PrinterSection, SlipEncoding};
 pub use validate::is_loopback;
 
 /// The whole hall configuration, as read from `kiosk.toml`.
@@ -58,6 +60,9 @@ pub struct Config {
     pub rating: RatingSection,
     /// Reasons a citizen can give for a rating, by dimension.
     pub rating_reasons: Vec<RatingReason>,
+    /// The receipt printer for paper tickets; none: no print button.
+    #[serde(default)]
+    pub printer: Option<PrinterSection>,
 }
 
 /// `[rating]`: the service-rating flow.

@@ -42,6 +42,7 @@ pub fn validate(config: &Config) -> Checked {
     check_catalogue(config, &mut p);
     check_display(config, &mut p);
     check_rating(config, &mut p);
+    p.0.extend(super::printer::check(config.printer.as_ref()));
     if let Err(e) = argon2::password_hash::PasswordHash::new(&config.staff.pin_hash)
         .map_err(|e| e.to_string())
         .and_then(|h| {

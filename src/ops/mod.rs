@@ -1,8 +1,8 @@
 //! Commands for hall operators, run from a shell on the kiosk: `hall-kiosk queue
-//! status|flush|export|retry-dead` ([`queue`]) and `hall-kiosk simulate` ([`simulate`]),
-//! plus the check whether there is a display at all ([`display`]). They open the same
-//! outbox and use the same submission path and uplink as the kiosk itself; `main.rs` only
-//! dispatches here.
+//! status|flush|export|retry-dead` ([`queue`]), `hall-kiosk simulate` ([`simulate`]) and
+//! `hall-kiosk print-test` ([`print_test`]), plus the check whether there is a display at
+//! all ([`display`]). They open the same outbox and use the same submission path, uplink
+//! and slip printer as the kiosk itself; `main.rs` only dispatches here.
 //!
 //! Belongs here: the operator's side of the kiosk. This layer may use every other one;
 //! nothing else uses it.
@@ -16,9 +16,11 @@ use crate::delivery::submission::SubmitError;
 use crate::delivery::uplink::{DeliveryEvent, UplinkError};
 
 pub mod display;
+pub mod print_test;
 pub mod queue;
 pub mod simulate;
 
+pub use print_test::{PrintTestArgs, print_test};
 pub use queue::{QueueCommand, queue};
 pub use simulate::{SimulateArgs, sample_complaint, sample_rating, simulate};
 

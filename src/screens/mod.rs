@@ -20,6 +20,7 @@
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.
 //! - [`staging`]: any screen with sample content, reached through the flows themselves.
 //! - [`screenshot`]: renders any screen to PNG without a display.
+//! - [`slip`]: the ticket on paper: layout, ESC/POS, the printer, a PNG preview.
 
 pub mod app;
 pub mod assist;
@@ -31,6 +32,7 @@ pub mod phone_entry;
 pub mod qr_image;
 pub mod rating;
 pub mod screenshot;
+pub mod slip;
 pub mod staff_alert;
 pub mod staging;
 pub mod ticket_view;
