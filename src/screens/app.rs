@@ -19,6 +19,7 @@ use crate::screens::flow::SessionEnds;
 use crate::screens::idle::{IdleActions, IdleGuard};
 use crate::screens::phone_entry::PhoneEntry;
 use crate::screens::rating::RatingFlow;
+use crate::screens::slip::Printer;
 use crate::screens::staff_alert::StaffAlerts;
 use crate::screens::ticket_view::TicketView;
 use crate::screens::ui::{AppWindow, CalendarDate, Idle, Page, Shell, Theme, Ticket, Voice};
@@ -151,7 +152,12 @@ impl KioskApp {
                     s.leave_to_home();
                 }
             });
-            let ticket = TicketView::install(&window, end.clone());
+            let ticket = TicketView::install(
+                &window,
+                end.clone(),
+                Printer::from_config(&config),
+                alerts.printer_fault.clone(),
+            );
             let ends = SessionEnds { end: end.clone(), home };
             Session {
                 window: window.as_weak(),

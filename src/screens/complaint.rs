@@ -291,7 +291,7 @@ impl ComplaintFlow {
                     _ => self.config.config.deadlines.simple_working_days,
                 };
                 if let Some(ticket) = &receipt.ticket {
-                    self.ticket.show(&receipt.id.to_string(), ticket, days, false);
+                    self.ticket.show(&receipt.id.to_string(), ticket, days, false, self.language.get());
                 }
                 // The draft has served its purpose: only the ticket stays on screen.
                 self.reset();

@@ -332,7 +332,7 @@ impl RatingFlow {
                 match &receipt.ticket {
                     Some(ticket) => {
                         let days = self.config.config.deadlines.simple_working_days;
-                        self.ticket.show(&receipt.id.to_string(), ticket, days, true);
+                        self.ticket.show(&receipt.id.to_string(), ticket, days, true, self.language.get());
                     }
                     None => self.show_thanks(&w),
                 }

@@ -1,10 +1,12 @@
 //! What staff must see on the screen itself, not only in the journal: the server refuses
 //! the kiosk's token, submissions were refused for good (dead letters), the outbox was
-//! unreadable and moved aside, or the disk refused a submission. Shown as one discreet line
+//! unreadable and moved aside, the disk refused a submission, or the printer failed. Shown as one discreet line
 //! with short codes; `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use slint::{ComponentHandle, Timer, TimerMode};
@@ -22,6 +24,9 @@ const POLL: Duration = Duration::from_secs(5);
 pub struct StaffAlerts {
     /// The outbox database was unreadable at start and moved aside.
     pub outbox_moved_aside: Cell<bool>,
+    /// The receipt printer failed its last slip (no paper, offline, no answer): `PRN`.
+    /// Set from the printer's thread, cleared by the next good print.
+    pub printer_fault: Arc<AtomicBool>,
 }
 
 impl StaffAlerts {
@@ -41,6 +46,9 @@ impl StaffAlerts {
         }
         if disk_full {
             codes.push("DISK".into());
+        }
+        if self.printer_fault.load(Ordering::Relaxed) {
+            codes.push("PRN".into());
         }
         codes.join(" ")
     }
@@ -81,5 +89,7 @@ mod tests {
         status.queue.dead_letters = 2;
         alerts.outbox_moved_aside.set(true);
         assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK");
+        alerts.printer_fault.store(true, Ordering::Relaxed);
+        assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK PRN");
     }
 }

@@ -165,7 +165,7 @@ impl KioskApp {
             token,
             reply_due: WorkCalendar::from_config(config).add_working_days(today, days),
         };
-        self.session.ticket.show("sample", &receipt, days, follow_up);
+        self.session.ticket.show("sample", &receipt, days, follow_up, Language::ZhCn);
         // As the citizen sees it a moment later, once "Done" accepts taps.
         self.window.global::<crate::screens::ui::Ticket>().set_ready(true);
     }
