@@ -5,6 +5,7 @@
 //! problem is reported as `FILE:LINE: FIELD: what is wrong` so an operator can fix it
 //! without reading code. See `kiosk-config/example.toml` for every field, commented.
 
+mod display;
 mod locate;
 mod validate;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+pub use display::{DisplaySection, Rotation};
 pub use locate::FieldPath;
 pub use validate::is_loopback;
 
@@ -28,6 +30,9 @@ pub struct Config {
     /// Spoken prompts and tap sounds.
     #[serde(default)]
     pub audio: AudioSection,
+    /// How the panel is mounted (rotation).
+    #[serde(default)]
+    pub display: DisplaySection,
     /// Staff-only functions.
     pub staff: StaffSection,
     /// The central intake server that receives submissions.

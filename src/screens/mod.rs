@@ -20,9 +20,12 @@
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.
 //! - [`staging`]: any screen with sample content, reached through the flows themselves.
 //! - [`screenshot`]: renders any screen to PNG without a display.
+//! - [`watchdog`]: systemd supervision from the UI thread (ready, watchdog pings, status).
+//! - [`backend`]: picks the Slint backend: X11/Wayland window, or the panel's DRM display.
 
 pub mod app;
 pub mod assist;
+pub mod backend;
 pub mod complaint;
 pub mod flow;
 pub mod idle;
@@ -36,3 +39,4 @@ pub mod staging;
 pub mod ticket_view;
 pub mod ui;
 pub mod voice;
+pub mod watchdog;
