@@ -9,6 +9,8 @@ packages=(
   libasound2-dev               # rodio -> cpal -> ALSA, for spoken prompts
   zbar-tools                   # zbarimg: tests read the ticket QR code back
   xauth xvfb                   # optional: run the real window without a monitor
+  libudev-dev libinput-dev libxkbcommon-dev  # the panel build (--features panel): DRM + libinput
+  systemd                      # systemd-analyze, -sysusers, -tmpfiles: tests check the unit files
 )
 
 missing=()

@@ -1,18 +1,23 @@
 //! Command line of the kiosk. Thin on purpose: everything it does lives in the library.
 
+use std::io::IsTerminal;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hall_kiosk::config::{self, Language};
+use hall_kiosk::config::{self, Language, Rotation};
 use hall_kiosk::delivery::outbox::Outbox;
 use hall_kiosk::delivery::submission::Submitter;
 use hall_kiosk::delivery::uplink::{self, UplinkSettings};
 use hall_kiosk::screens::app::{AppOptions, KioskApp};
+use hall_kiosk::screens::backend::{self, Backend};
 use hall_kiosk::screens::screenshot::{self, ScreenshotRequest};
 use hall_kiosk::screens::staging::Screen;
 use hall_kiosk::screens::voice::{Voice, VoiceSettings};
+use hall_kiosk::screens::watchdog::{self, DeliveryProbe};
 
 const DEFAULT_CONFIG: &str = "/etc/hall-kiosk/kiosk.toml";
 
@@ -92,12 +97,7 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -106,6 +106,43 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs go to the journal, with their fields, when systemd connected stderr to it; else
+/// to stderr, in colour only on a terminal (no escape codes in files and pipes).
+fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let journal_error = match stderr_is_journal().then(tracing_journald::layer) {
+        Some(Ok(journal)) => {
+            let journal =
+                journal.with_syslog_identifier("hall-kiosk".into()).with_field_prefix(Some("KIOSK".into()));
+            tracing_subscriber::registry().with(filter()).with(journal).init();
+            return;
+        }
+        Some(Err(e)) => Some(e),
+        None => None,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    if let Some(e) = journal_error {
+        tracing::warn!(error = %e, "cannot reach the journal; logging to stderr");
+    }
+}
+
+/// Whether stderr is the journal stream systemd named in `JOURNAL_STREAM` (`DEV:INODE`);
+/// a child started from such a service inherits the variable but not always the stream.
+fn stderr_is_journal() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(stream) = std::env::var_os("JOURNAL_STREAM") else { return false };
+    let Some((dev, ino)) = stream.to_str().and_then(|s| s.split_once(':')) else { return false };
+    let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() else { return false };
+    let Ok(meta) = std::fs::File::from(fd).metadata() else { return false };
+    dev.parse() == Ok(meta.dev()) && ino.parse() == Ok(meta.ino())
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -156,25 +193,33 @@ fn check_config(file: &std::path::Path) -> ExitCode {
 
 fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<ExitCode> {
     let config = load_config(config_path)?;
-    if let Err(why) = hall_kiosk::ops::display::check_display() {
-        eprintln!(
-            "hall-kiosk: {why}.\n\
-             Run it on the kiosk's panel (or under a desktop session). To see its screens on a\n\
-             machine without a display, render them to PNG instead:\n  \
-             hall-kiosk screenshot --config {} --screen home --lang zh --out home.png",
-            config_path.display()
+    let env = |name: &str| std::env::var_os(name);
+    let backend = match backend::choose(env, backend::PANEL_BUILT) {
+        Ok(backend) => backend,
+        Err(why) => {
+            eprintln!(
+                "hall-kiosk: {why}.\n\
+                 Run it on the kiosk's panel (or under a desktop session). To see its screens on a\n\
+                 machine without a display, render them to PNG instead:\n  \
+                 hall-kiosk screenshot --config {} --screen home --lang zh --out home.png",
+                config_path.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rotation = config.config.display.rotation;
+    if let Some(degrees) = backend::kms_rotation(backend, rotation, env) {
+        // SAFETY: no other thread exists yet (delivery and audio start below), so nothing
+        // reads the environment while it changes.
+        unsafe { std::env::set_var(backend::KMS_ROTATION_VAR, degrees) };
+    } else if backend == Backend::Window && rotation != Rotation::Deg0 {
+        tracing::warn!(
+            degrees = rotation.degrees(),
+            "display.rotation applies to the panel's own display only; rotate an X11 output with xrandr"
         );
-        return Ok(ExitCode::from(2));
     }
-    // The software renderer is the default: kiosk panels have no useful GPU. SLINT_BACKEND
-    // overrides it (e.g. SLINT_BACKEND=winit-software).
-    if std::env::var_os("SLINT_BACKEND").is_none() {
-        slint::BackendSelector::new()
-            .backend_name("winit".into())
-            .renderer_name("software".into())
-            .select()
-            .context("cannot start the window system backend")?;
-    }
+    backend::install(backend).context("cannot start the display backend")?;
+    tracing::info!(backend = ?backend, rotation = rotation.degrees(), "display backend chosen");
     // Delivery first: a kiosk that cannot queue or deliver must not take citizens' reports.
     let (outbox, report) = Outbox::open(&config.data_dir()).context("cannot open the outbox")?;
     if let Some(aside) = &report.moved_aside {
@@ -203,9 +248,20 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
         outbox_moved_aside: report.moved_aside.is_some(),
     };
     let app = KioskApp::new(config, options).context("cannot create the kiosk window")?;
+    // Under systemd: READY=1 after the first frame, watchdog pings while UI and delivery live.
+    let uplink = Rc::new(uplink);
+    let alive = Rc::clone(&uplink);
+    let supervision = watchdog::supervise(DeliveryProbe {
+        alive: Box::new(move || alive.is_alive()),
+        status: Some(uplink.status()),
+    });
     tracing::info!(windowed, "kiosk started");
-    app.run().context("the kiosk window failed")?;
-    uplink.shutdown();
+    let result = app.run().context("the kiosk window failed");
+    drop(supervision);
+    if let Ok(uplink) = Rc::try_unwrap(uplink) {
+        uplink.shutdown();
+    }
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

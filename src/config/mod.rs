@@ -5,6 +5,7 @@
 //! problem is reported as `FILE:LINE: FIELD: what is wrong` so an operator can fix it
 //! without reading code. See `kiosk-config/example.toml` for every field, commented.
 
+mod display;
 mod locate;
 mod printer;
 mod validate;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+pub use display::{DisplaySection, Rotation};
 pub use locate::FieldPath;
 pub use printer::{PrinterSection, SlipEncoding};
 pub use validate::is_loopback;
@@ -30,7 +32,7 @@ pub struct Config {
     /// Spoken prompts and tap sounds.
     #[serde(default)]
     pub audio: AudioSection,
-    /// How the panel is mounted.
+    /// How the panel is mounted: rotation, and its height for the reach bands.
     #[serde(default)]
     pub display: DisplaySection,
     /// Staff-only functions.
@@ -186,16 +188,6 @@ impl Language {
             Language::En => "en",
         }
     }
-}
-
-/// `[display]`: how the panel is mounted, so every target lies within reach.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisplaySection {
-    /// Height of the visible area's bottom edge above the floor, in mm (with `height_mm`).
-    pub bottom_mm: Option<u32>,
-    /// Height of the visible area, in mm.
-    pub height_mm: Option<u32>,
 }
 
 /// `[ui]`: how the screen behaves.

@@ -21,9 +21,12 @@
 //! - [`staging`]: any screen with sample content, reached through the flows themselves.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`slip`]: the ticket on paper: layout, ESC/POS, the printer, a PNG preview.
+//! - [`watchdog`]: systemd supervision from the UI thread (ready, watchdog pings, status).
+//! - [`backend`]: picks the Slint backend: X11/Wayland window, or the panel's DRM display.
 
 pub mod app;
 pub mod assist;
+pub mod backend;
 pub mod complaint;
 pub mod flow;
 pub mod idle;
@@ -38,3 +41,4 @@ pub mod staging;
 pub mod ticket_view;
 pub mod ui;
 pub mod voice;
+pub mod watchdog;

@@ -23,6 +23,12 @@ impl UplinkHandle {
         self.status.clone()
     }
 
+    /// Whether the delivery thread still runs (it ends only on shutdown or a panic), so
+    /// the systemd watchdog stops being fed when delivery has died.
+    pub fn is_alive(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
     /// Stops the uplink and waits for its thread (an attempt in flight is abandoned; it is
     /// still pending and will be sent again, byte-identical).
     pub fn shutdown(mut self) {
