@@ -31,7 +31,11 @@ fn the_sample_names_the_rotation_and_each_quarter_turn_parses() {
 
 #[test]
 fn no_display_section_means_upright() {
-    let text = example_text().replace("[display]\n", "").replace("\nrotation = 0\n", "\n");
+    let text = example_text()
+        .replace("[display]\n", "")
+        .replace("\nbottom_mm = 850\n", "\n")
+        .replace("\nheight_mm = 950\n", "\n")
+        .replace("\nrotation = 0\n", "\n");
     assert_eq!(rotation_of(&text), Ok(Rotation::Deg0));
 }
 
