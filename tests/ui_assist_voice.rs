@@ -10,7 +10,7 @@ use hall_kiosk::delivery::outbox::Outbox;
 use hall_kiosk::delivery::submission::Submitter;
 use hall_kiosk::screens::staging::Screen;
 use hall_kiosk::screens::ui::{Assist, Voice};
-use hall_kiosk::screens::voice::{PROMPT_IDS, shipped_clip};
+use hall_kiosk::screens::voice::{PROMPT_IDS, Voice as VoiceOut, VoiceLog, shipped_clip};
 use slint::ComponentHandle;
 
 #[test]
@@ -78,13 +78,42 @@ fn every_screen_names_a_prompt_that_ships_in_both_languages() {
     assert!(seen.len() >= 17, "screens share prompts: {seen:?}");
 }
 
+/// A kiosk with the sample config whose voice records what it is asked to say.
+fn kiosk_that_listens() -> (hall_kiosk::screens::app::KioskApp, VoiceLog) {
+    i_slint_backend_testing::init_no_event_loop();
+    let (voice, log) = VoiceOut::recording();
+    let options = hall_kiosk::screens::app::AppOptions { voice: Some(voice), ..Default::default() };
+    let app = hall_kiosk::screens::app::KioskApp::new(example_config(), options).expect("kiosk UI builds");
+    app.window().window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
+    app.window().show().expect("window shows");
+    (app, log)
+}
+
 #[test]
 fn repeat_button_only_in_elder_mode_with_audio_on() {
-    let app = kiosk();
+    let (app, log) = kiosk_that_listens();
     assert!(!has_control(&app, "再听一遍"));
+    tap(&app, "反映“办不成事”");
+    assert!(!log.take().iter().any(|s| s.starts_with("zh/")), "normal mode says nothing");
+    tap(&app, "返回");
     tap(&app, "长者模式");
     assert!(has_control(&app, "再听一遍"), "elder mode offers to hear the prompt again");
-    tap(&app, "再听一遍"); // plays on the silent voice: must not fail
+    assert_eq!(log.take().last().map(String::as_str), Some("zh/home"), "switching it on speaks the screen");
+    tap(&app, "反映“办不成事”");
+    assert_eq!(
+        log.take().last().map(String::as_str),
+        Some("zh/complaint-1"),
+        "a new screen speaks its prompt"
+    );
+    tap(&app, "再听一遍");
+    assert_eq!(log.take(), ["click", "zh/complaint-1"], "the tap clicks, then the prompt plays again");
+    // What a step still needs is said too.
+    tap(&app, "更多选项");
+    tap(&app, "来回跑了两次以上");
+    tap(&app, "不清楚 / 其他");
+    log.take();
+    tap(&app, "下一步");
+    assert_eq!(log.take().last().map(String::as_str), Some("zh/missing-fact"));
 }
 
 #[test]

@@ -67,8 +67,7 @@ impl StaffCall {
     /// A press at `now`: queue a request unless one went out within the last minute.
     pub fn call(&self, now: Instant) {
         let Some(w) = self.window.upgrade() else { return };
-        let recent =
-            self.last_request.get().is_some_and(|t| now.saturating_duration_since(t) < REPEAT_WINDOW);
+        let recent = is_repeat(self.last_request.get(), now);
         let mut failed = false;
         if !recent {
             let payload = AssistPayload { screen: screen_name(&w) };
@@ -93,6 +92,12 @@ impl StaffCall {
     }
 }
 
+/// Whether a press at `now` is the same request as the one queued at `last`: within
+/// [`REPEAT_WINDOW`] of it. After the window every press calls again.
+pub fn is_repeat(last: Option<Instant>, now: Instant) -> bool {
+    last.is_some_and(|t| now.saturating_duration_since(t) < REPEAT_WINDOW)
+}
+
 /// Where the citizen is, in words staff understand: `complaint/3`, `rating/2`, `home`.
 fn screen_name(w: &AppWindow) -> String {
     match w.global::<Shell>().get_page() {
@@ -102,5 +107,22 @@ fn screen_name(w: &AppWindow) -> String {
         Page::Rating => format!("rating/{}", w.global::<Rating>().get_step()),
         Page::Ticket => "ticket".into(),
         Page::Thanks => "thanks".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_request_a_minute_and_a_new_one_after_it() {
+        let t0 = Instant::now();
+        assert!(!is_repeat(None, t0), "the first press calls");
+        assert!(is_repeat(Some(t0), t0), "a double tap is one request");
+        assert!(is_repeat(Some(t0), t0 + Duration::from_secs(59)), "59 s later: the same request");
+        assert!(!is_repeat(Some(t0), t0 + REPEAT_WINDOW), "after a minute: a new request");
+        assert!(!is_repeat(Some(t0), t0 + Duration::from_secs(3600)), "and an hour later too");
+        // A clock that went backwards never makes every later press a repeat forever.
+        assert!(is_repeat(Some(t0 + Duration::from_secs(10)), t0));
     }
 }

@@ -118,7 +118,7 @@ impl ComplaintFlow {
         g.on_choose_visits(index_callback(&flow, ComplaintFlow::choose_visits));
         g.on_next(callback(&flow, |f| f.next()));
         g.on_back(callback(&flow, |f| f.back()));
-        g.on_ask_cancel(callback(&flow, |f| f.update(|d| d.cancel_asked = true)));
+        g.on_ask_cancel(callback(&flow, |f| f.ask_cancel()));
         g.on_cancel_dismissed(callback(&flow, |f| f.update(|d| d.cancel_asked = false)));
         g.on_cancel_confirmed(callback(&flow, |f| (f.ends.end)()));
         g.on_send(callback(&flow, |f| f.send()));
@@ -149,6 +149,16 @@ impl ComplaintFlow {
     fn update(&self, change: impl FnOnce(&mut Draft)) {
         change(&mut self.draft.borrow_mut());
         self.publish();
+    }
+
+    /// Cancel asks before wiping what was entered; with nothing entered it just goes home
+    /// (keeping language and elder mode).
+    fn ask_cancel(&self) {
+        if self.draft.borrow().problem.is_none() {
+            (self.ends.home)();
+        } else {
+            self.update(|d| d.cancel_asked = true);
+        }
     }
 
     fn choose_problem(&self, index: i32) {

@@ -125,7 +125,7 @@ impl RatingFlow {
         g.on_toggle_reason(index_callback(&flow, RatingFlow::toggle_reason));
         g.on_next(callback(&flow, |f| f.next()));
         g.on_back(callback(&flow, |f| f.back()));
-        g.on_ask_cancel(callback(&flow, |f| f.update(|d| d.cancel_asked = true)));
+        g.on_ask_cancel(callback(&flow, |f| f.ask_cancel()));
         g.on_cancel_dismissed(callback(&flow, |f| f.update(|d| d.cancel_asked = false)));
         g.on_cancel_confirmed(callback(&flow, |f| (f.ends.end)()));
         g.on_send(callback(&flow, |f| f.send()));
@@ -157,6 +157,16 @@ impl RatingFlow {
     fn update(&self, change: impl FnOnce(&mut Draft)) {
         change(&mut self.draft.borrow_mut());
         self.publish();
+    }
+
+    /// Cancel asks before wiping what was entered; with nothing entered it just goes home
+    /// (keeping language and elder mode).
+    fn ask_cancel(&self) {
+        if self.draft.borrow().window.is_none() {
+            (self.ends.home)();
+        } else {
+            self.update(|d| d.cancel_asked = true);
+        }
     }
 
     fn choose_window(&self, index: i32) {

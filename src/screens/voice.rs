@@ -77,6 +77,13 @@ impl Voice {
         Voice { commands: None }
     }
 
+    /// A voice that plays nothing but records what it was asked to say, for tests that
+    /// check what a citizen would hear.
+    pub fn recording() -> (Voice, VoiceLog) {
+        let (tx, rx) = mpsc::channel();
+        (Voice { commands: Some(tx) }, VoiceLog(rx))
+    }
+
     /// Starts the audio thread. It opens the default output device itself; if there is
     /// none, it says so once in the log and stays silent.
     pub fn start(settings: VoiceSettings) -> Voice {
@@ -111,6 +118,23 @@ impl Voice {
             // The thread only ends when the device handling panicked; stay silent then.
             let _ = tx.send(command);
         }
+    }
+}
+
+/// What a [`Voice::recording`] was asked to do: clip names (`zh/home`, `click`) and `stop`.
+pub struct VoiceLog(mpsc::Receiver<Command>);
+
+impl VoiceLog {
+    /// Everything asked since the last call, oldest first.
+    pub fn take(&self) -> Vec<String> {
+        self.0
+            .try_iter()
+            .map(|c| match c {
+                Command::Prompt { id, language } => format!("{}/{id}", language.code()),
+                Command::Click => "click".into(),
+                Command::Stop => "stop".into(),
+            })
+            .collect()
     }
 }
 
