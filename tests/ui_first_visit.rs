@@ -329,3 +329,31 @@ fn the_last_elder_page_says_it_goes_back_to_the_first() {
     tap(&app, "回到第 1 页");
     assert!(has_control(&app, "更多选项"));
 }
+
+#[test]
+fn sent_back_and_forth_names_every_department() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, outbox) = offline_kiosk(dir.path());
+    tap(&app, "反映“办不成事”");
+    tap(&app, "部门之间来回推");
+    assert!(shows_text(&app, "请点选把您推来推去的每个部门，然后点下一步。"));
+    tap(&app, "下一步");
+    assert_eq!(app.window().global::<Complaint>().get_step(), 2, "no department, no way on");
+    tap(&app, "不动产登记中心");
+    tap(&app, "税务局");
+    tap(&app, "民政局");
+    tap(&app, "民政局"); // changed their mind
+    assert_eq!(control(&app, "税务局").accessible_checked(), Some(true));
+    tap(&app, "下一步");
+    assert_eq!(app.window().global::<Complaint>().get_step(), 3, "two departments: no single matter to ask");
+    tap(&app, "几个部门都说不归自己管");
+    tap(&app, "3 次及以上");
+    tap(&app, "下一步");
+    tap(&app, "不留号码，继续");
+    assert!(shows_text(&app, "不动产登记中心、税务局"));
+    tap(&app, "提交");
+    let p = &pending_bodies(&outbox)[0]["payload"];
+    assert_eq!(p["department"], "real-estate");
+    assert_eq!(p["other_departments"], serde_json::json!(["tax"]));
+    assert_eq!(p["matter"], serde_json::Value::Null);
+}

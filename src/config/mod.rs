@@ -395,6 +395,9 @@ pub struct ProblemType {
     pub hint: LocalizedText,
     /// Which reply deadline applies.
     pub complexity: Complexity,
+    /// The citizen may name several departments (sent back and forth between them).
+    #[serde(default)]
+    pub several_departments: bool,
     /// The tile's icon, one of [`PROBLEM_ICONS`]; a generic one when not given.
     #[serde(default)]
     pub icon: Option<String>,

@@ -26,6 +26,9 @@ struct Draft {
     problem: Option<usize>,
     /// Index into `departments`; `None` after "I don't know".
     department: Option<usize>,
+    /// Further departments, for a problem type that involves several (pushed between
+    /// them): in the order the citizen tapped them, after `department`.
+    other_departments: Vec<usize>,
     /// Step 2 shows the matters of the chosen department.
     choosing_matter: bool,
     /// Indices into `matters` of the chosen department, common ones first.
@@ -78,6 +81,10 @@ pub struct ComplaintFlow {
     ends: SessionEnds,
 }
 
+/// Most departments one report may name (the protocol's limit for `other_departments`
+/// is one fewer).
+const MAX_DEPARTMENTS: usize = 6;
+
 /// Why the step cannot go on yet, shown next to its button (`Complaint.missing`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Missing {
@@ -113,6 +120,8 @@ impl ComplaintFlow {
         g.on_start(callback(&flow, |f| f.start()));
         g.on_choose_problem(index_callback(&flow, ComplaintFlow::choose_problem));
         g.on_choose_department(index_callback(&flow, ComplaintFlow::choose_department));
+        g.on_toggle_department(index_callback(&flow, ComplaintFlow::toggle_department));
+        g.on_departments_chosen(callback(&flow, |f| f.departments_chosen()));
         g.on_choose_matter(index_callback(&flow, ComplaintFlow::choose_matter));
         g.on_toggle_phrase(index_callback(&flow, ComplaintFlow::toggle_phrase));
         g.on_choose_visits(index_callback(&flow, ComplaintFlow::choose_visits));
@@ -168,6 +177,7 @@ impl ComplaintFlow {
         self.update(|d| {
             if d.problem != Some(i) {
                 d.phrases.clear();
+                d.other_departments.clear();
             }
             d.problem = Some(i);
             d.step = 2;
@@ -180,6 +190,7 @@ impl ComplaintFlow {
         match valid_index(index, c.departments.len()) {
             None => self.update(|d| {
                 d.department = None;
+                d.other_departments.clear();
                 d.matter = None;
                 d.step = 3;
                 d.asking_visits = false;
@@ -195,6 +206,43 @@ impl ComplaintFlow {
                     d.choosing_matter = true;
                 });
             }
+        }
+    }
+
+    /// Several departments: a tap adds or removes one; the first tapped leads.
+    fn toggle_department(&self, index: i32) {
+        let Some(i) = valid_index(index, self.config.config.departments.len()) else {
+            return;
+        };
+        self.update(|d| {
+            let mut all: Vec<usize> = d.department.into_iter().chain(d.other_departments.iter().copied()).collect();
+            match all.iter().position(|&x| x == i) {
+                Some(at) => {
+                    all.remove(at);
+                }
+                None if all.len() < MAX_DEPARTMENTS => all.push(i),
+                None => {}
+            }
+            d.department = all.first().copied();
+            d.other_departments = all.into_iter().skip(1).collect();
+            d.matter = None;
+        });
+    }
+
+    /// Several departments chosen: one leads to its matters, more go straight on.
+    fn departments_chosen(&self) {
+        let (first, more) = {
+            let d = self.draft.borrow();
+            (d.department, !d.other_departments.is_empty())
+        };
+        match (first, more) {
+            (None, _) => {}
+            (Some(i), false) => self.choose_department(i as i32),
+            (Some(_), true) => self.update(|d| {
+                d.matter = None;
+                d.step = 3;
+                d.asking_visits = false;
+            }),
         }
     }
 
@@ -343,6 +391,10 @@ impl ComplaintFlow {
         self.draft.borrow().problem.map(|i| &self.config.config.problem_types[i])
     }
 
+    fn problem_type_of(&self, d: &Draft) -> Option<&crate::config::ProblemType> {
+        d.problem.map(|i| &self.config.config.problem_types[i])
+    }
+
     /// Pushes the draft to the `Complaint` global.
     fn publish(&self) {
         let Some(w) = self.window.upgrade() else { return };
@@ -358,12 +410,12 @@ impl ComplaintFlow {
             icon: p.icon.as_deref().unwrap_or("complaint").into(),
             ..choice(&p.id, p.title.get(lang), p.hint.get(lang), d.problem == Some(i))
         })));
+        let chosen = |i: usize| d.department == Some(i) || d.other_departments.contains(&i);
         g.set_departments(model(
-            c.departments
-                .iter()
-                .enumerate()
-                .map(|(i, dep)| choice(&dep.id, dep.name.get(lang), "", d.department == Some(i))),
+            c.departments.iter().enumerate().map(|(i, dep)| choice(&dep.id, dep.name.get(lang), "", chosen(i))),
         ));
+        g.set_departments_count((d.department.is_some() as usize + d.other_departments.len()) as i32);
+        g.set_several_departments(self.problem_type_of(&d).is_some_and(|p| p.several_departments));
         g.set_matters(model(d.matter_list.iter().map(|&m| {
             let matter = &c.matters[m];
             choice(&matter.id, matter.name.get(lang), "", d.matter == Some(m))
@@ -392,7 +444,11 @@ impl ComplaintFlow {
                     None => c.matters[m].name.get(lang).to_string(),
                 }
             }
-            (None, Some(dep)) => c.departments[dep].name.get(lang).to_string(),
+            (None, Some(dep)) => std::iter::once(dep)
+                .chain(d.other_departments.iter().copied())
+                .map(|i| c.departments[i].name.get(lang))
+                .collect::<Vec<_>>()
+                .join(if lang == Language::ZhCn { "、" } else { ", " }),
             (None, None) => String::new(),
         };
         g.set_summary_matter(matter.into());
