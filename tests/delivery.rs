@@ -338,3 +338,22 @@ async fn tracking_page_shows_the_ticket_only_with_its_token() {
     assert_eq!(client.get(&bare).send().await.unwrap().status(), 404);
     let _ = stop.send(());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_retry_after_does_not_kill_delivery() {
+    let mut rig = rig(common::TOKEN, OutboxOptions::default()).await;
+    // Production's factor 1.0, so the server's number is taken as it is.
+    rig.settings.retry_after_scale = 1.0;
+    rig.settings.retry_after_max = Duration::from_millis(100);
+    rig.faults.script.lock().unwrap().extend([
+        Fault::Status(503, Some("18446744073709551615".into())),
+        Fault::Status(429, Some("99999999999999".into())),
+        Fault::Status(503, Some("Fri, 31 Dec 9999 23:59:59 GMT".into())),
+    ]);
+    let ids = queue(&rig, 3);
+    let (status, stop) = start(&rig);
+    drained(&rig, Duration::from_secs(10)).await;
+    assert_exactly_once(&rig, &ids);
+    assert_eq!(status.borrow().restarts, 0);
+    let _ = stop.send(());
+}

@@ -1,6 +1,7 @@
 //! What staff must see on the screen itself, not only in the journal: the server refuses
 //! the kiosk's token, submissions were refused for good (dead letters), the outbox was
-//! unreadable and moved aside, or the disk refused a submission. Shown as one discreet line
+//! unreadable and moved aside, the disk refused a submission, or the delivery task had to
+//! be restarted (`UPLINK×n`). Shown as one discreet line
 //! with short codes; `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
@@ -34,6 +35,9 @@ impl StaffAlerts {
             }
             if s.queue.dead_letters > 0 {
                 codes.push(format!("DEAD×{}", s.queue.dead_letters));
+            }
+            if s.restarts > 0 {
+                codes.push(format!("UPLINK×{}", s.restarts));
             }
         }
         if self.outbox_moved_aside.get() {
@@ -81,5 +85,7 @@ mod tests {
         status.queue.dead_letters = 2;
         alerts.outbox_moved_aside.set(true);
         assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK");
+        status.restarts = 3;
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH DEAD×2 UPLINK×3 DB");
     }
 }

@@ -32,8 +32,10 @@ mod heartbeat;
 pub mod policy;
 mod settings;
 
-pub use handle::{UplinkHandle, spawn};
-pub use policy::{ReplyClass, backoff_ceiling, classify, full_jitter, parse_retry_after};
+pub use handle::{Stop, UplinkHandle, spawn, supervise};
+pub use policy::{
+    ReplyClass, backoff_ceiling, classify, full_jitter, ms_after, parse_retry_after, retry_after_wait,
+};
 pub use settings::{UplinkError, UplinkSettings, read_token};
 
 /// Rows read from the outbox at a time: memory stays flat whatever the queue length.
@@ -50,6 +52,8 @@ pub struct UplinkStatus {
     pub credentials_rejected: bool,
     /// The last failure (delivery or heartbeat), cleared by the next success.
     pub last_error: Option<String>,
+    /// How often the delivery task ended unexpectedly and was restarted (staff alert).
+    pub restarts: u32,
 }
 
 /// What happened to one submission, for `simulate` and `queue flush` to print.
@@ -172,6 +176,18 @@ impl Uplink {
         self.status.subscribe()
     }
 
+    /// Publishes to `status` instead of its own channel, so a restarted uplink keeps the
+    /// status (and its watchers) of the one it replaces.
+    pub fn share_status(&mut self, status: watch::Sender<UplinkStatus>) {
+        status.send_modify(|s| s.queue = self.status.borrow().queue.clone());
+        self.status = status;
+    }
+
+    /// The sender of its status, for a supervisor to share with the next uplink.
+    pub fn status_sender(&self) -> watch::Sender<UplinkStatus> {
+        self.status.clone()
+    }
+
     /// Starts reporting every delivery result on the returned channel.
     pub fn events(&mut self) -> mpsc::UnboundedReceiver<DeliveryEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
@@ -201,7 +217,7 @@ impl Uplink {
                     _ = &mut shutdown => break,
                     _ = self.heartbeat() => {}
                 }
-                next_heartbeat = Instant::now() + self.settings.heartbeat_every;
+                next_heartbeat = later(self.settings.heartbeat_every);
             }
             // A pause the server asked for (or a backoff) outlasts a heartbeat in between.
             let pass = match paused_until.filter(|&t| t > Instant::now()) {
@@ -214,13 +230,13 @@ impl Uplink {
             self.publish();
             let until = match pass {
                 Pass::More => continue,
-                Pass::Wait(d) => *paused_until.insert(Instant::now() + d),
+                Pass::Wait(d) => *paused_until.insert(later(d)),
                 Pass::Idle => match self.outbox.next_due_ms() {
-                    Ok(Some(due)) => Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64),
+                    Ok(Some(due)) => later(Duration::from_millis(due.saturating_sub(now_ms()).max(0) as u64)),
                     Ok(None) => next_heartbeat,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot read the outbox");
-                        Instant::now() + self.settings.backoff_cap
+                        later(self.settings.backoff_cap)
                     }
                 },
             };
@@ -370,8 +386,9 @@ impl Uplink {
                 if !body.is_empty() {
                     error = format!("{error}: {}", crate::delivery::outbox::truncate(&body, 200));
                 }
-                let scaled = retry_after
-                    .map(|d| d.mul_f64(self.settings.retry_after_scale).min(self.settings.retry_after_max));
+                let scaled = retry_after.map(|d| {
+                    retry_after_wait(d, self.settings.retry_after_scale, self.settings.retry_after_max)
+                });
                 self.retry(row, error, scaled)
             }
         }
@@ -390,7 +407,7 @@ impl Uplink {
             "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
         );
         let wait = self.settings.auth_retry;
-        if let Err(e) = self.outbox.mark_retry(&row.id, now_ms() + wait.as_millis() as i64, &error) {
+        if let Err(e) = self.outbox.mark_retry(&row.id, ms_after(now_ms(), wait), &error) {
             tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
         }
         self.status.send_modify(|s| {
@@ -410,9 +427,10 @@ impl Uplink {
         // The pause before the next attempt at all, and this row's own schedule: a row the
         // server keeps failing backs off on its own and does not hold up the rows behind it.
         let wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(self.failures)));
-        let row_wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts + 1)));
-        tracing::warn!(id = %row.id, attempts = row.attempts + 1, error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
-        if let Err(e) = self.outbox.mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error) {
+        let row_wait =
+            retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts.saturating_add(1))));
+        tracing::warn!(id = %row.id, attempts = row.attempts.saturating_add(1), error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
+        if let Err(e) = self.outbox.mark_retry(&row.id, ms_after(now_ms(), row_wait), &error) {
             tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
         }
         self.status.send_modify(|s| s.last_error = Some(error.clone()));
@@ -445,6 +463,12 @@ impl Uplink {
             Err(e) => tracing::error!(error = %e, "cannot read queue figures"),
         }
     }
+}
+
+/// The instant `d` from now; a year from now if that would overflow the clock.
+fn later(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
 }
 
 /// A reqwest error with its causes, without the request URL repeated.

@@ -41,6 +41,18 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// How long to honour a server's `Retry-After`: scaled, then capped at `max`. Whatever the
+/// server sent (up to `u64::MAX` seconds), this never overflows: a product too large for a
+/// `Duration` is simply the cap.
+pub fn retry_after_wait(retry_after: Duration, scale: f64, max: Duration) -> Duration {
+    Duration::try_from_secs_f64(retry_after.as_secs_f64() * scale).map_or(max, |d| d.min(max))
+}
+
+/// `now_ms` plus `wait`, saturating instead of overflowing.
+pub fn ms_after(now_ms: i64, wait: Duration) -> i64 {
+    now_ms.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// A uniformly random delay in `[0, ceiling]` ("full jitter").
 pub fn full_jitter(ceiling: Duration) -> Duration {
     let r = getrandom::u64().unwrap_or(u64::MAX / 2);
@@ -88,6 +100,21 @@ mod tests {
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_capped_without_overflow() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let huge = parse_retry_after("18446744073709551615", now).unwrap();
+        let hour = Duration::from_secs(3600);
+        assert_eq!(retry_after_wait(huge, 1.0, hour), hour);
+        assert_eq!(retry_after_wait(huge, 0.01, hour / 100), hour / 100);
+        assert_eq!(retry_after_wait(Duration::from_secs(120), 0.5, hour), Duration::from_secs(60));
+        assert_eq!(retry_after_wait(Duration::from_secs(1), f64::NAN, hour), hour);
+        let far = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799));
+        assert!(retry_after_wait(parse_retry_after(&far, now).unwrap(), 1.0, hour) == hour);
+        assert_eq!(ms_after(i64::MAX - 5, Duration::MAX), i64::MAX);
+        assert_eq!(ms_after(1000, Duration::from_millis(500)), 1500);
     }
 
     #[test]
