@@ -338,8 +338,8 @@ impl Uplink {
             _ => None,
         };
         // The body matters only for a refusal; a 2xx whose body is cut off still counts.
-        let body = match response.bytes().await {
-            Ok(b) => String::from_utf8_lossy(&b[..b.len().min(MAX_REASON_BYTES)]).into_owned(),
+        let body = match read_head(response, MAX_REASON_BYTES).await {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };
@@ -463,6 +463,19 @@ impl Uplink {
             Err(e) => tracing::error!(error = %e, "cannot read queue figures"),
         }
     }
+}
+
+/// At most the first `max` bytes of an answer's body: the rest is never read (a hostile or
+/// broken server may send hundreds of megabytes), and the connection is dropped.
+async fn read_head(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, reqwest::Error> {
+    let mut head = Vec::new();
+    while head.len() < max {
+        match response.chunk().await? {
+            Some(chunk) => head.extend_from_slice(&chunk[..chunk.len().min(max - head.len())]),
+            None => break,
+        }
+    }
+    Ok(head)
 }
 
 /// The instant `d` from now; a year from now if that would overflow the clock.

@@ -1,0 +1,79 @@
+//! A hostile or broken server on 127.0.0.1, written as raw HTTP so it can do what a
+//! well-behaved framework never would: endless bodies, pages that are not the protocol's,
+//! echoed personal data. Whatever it sends, the kiosk keeps every submission, stays small
+//! and says what happened.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hall_kiosk::delivery::outbox::Outbox;
+use hall_kiosk::delivery::protocol::AssistPayload;
+use hall_kiosk::delivery::submission::Submitter;
+use hall_kiosk::delivery::uplink::{DeliveryEvent, Uplink, UplinkSettings};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serves every connection with `head` (status line and headers), then `body` repeated
+/// `repeat` times (`usize::MAX`: until the client goes away).
+async fn raw_server(head: String, body: Vec<u8>, repeat: usize) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let (head, body) = (head.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let _ = socket.read(&mut buf).await; // the request (small enough for one read)
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for _ in 0..repeat {
+                    if socket.write_all(&body).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+struct Kiosk {
+    _dir: tempfile::TempDir,
+    submitter: Submitter,
+    settings: UplinkSettings,
+}
+
+fn kiosk(addr: SocketAddr) -> Kiosk {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::load(&common::write_config(dir.path(), addr, common::TOKEN));
+    let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+    let settings = UplinkSettings::from_config(&config).unwrap();
+    Kiosk { submitter: Submitter::new(&config, outbox), settings, _dir: dir }
+}
+
+/// One `flush` pass; the events it reported.
+async fn flush(k: &Kiosk) -> Vec<DeliveryEvent> {
+    let mut uplink =
+        Uplink::new(k.submitter.outbox().another_connection().unwrap(), k.settings.clone()).unwrap();
+    let mut events = Vec::new();
+    uplink.flush(|e| events.push(e.clone())).await.unwrap();
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_error_body_is_not_read() {
+    let head = "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n".to_string();
+    let addr = raw_server(head, vec![b'x'; 64 * 1024], usize::MAX).await;
+    let k = kiosk(addr);
+    k.submitter.assist(&AssistPayload { screen: "home".into() }).unwrap();
+    // No length: the body ends when the connection does, which is never. The request
+    // timeout is 15 s; reading the whole body would take until then (and all the memory).
+    let events =
+        tokio::time::timeout(Duration::from_secs(5), flush(&k)).await.expect("the body was read whole");
+    let [DeliveryEvent::Retry { error, .. }] = events.as_slice() else { panic!("{events:?}") };
+    assert!(error.starts_with("500 Internal Server Error: xxxx"), "{error}");
+    assert_eq!(k.submitter.outbox().stats().unwrap().pending, 1);
+}
