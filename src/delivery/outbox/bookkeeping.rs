@@ -5,21 +5,31 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::*;
 
+/// The furthest ahead a next attempt is ever scheduled (the longest `Retry-After` honoured is
+/// 1 h); anything later was set by a clock running ahead, and is clamped to "due now".
+pub const MAX_SCHEDULE_AHEAD: std::time::Duration = std::time::Duration::from_secs(2 * 3600);
+
+fn schedule_limit(now_ms: i64) -> i64 {
+    now_ms.saturating_add(MAX_SCHEDULE_AHEAD.as_millis() as i64)
+}
+
 impl Outbox {
     /// Up to `limit` pending rows that are due at `now_ms`, oldest first, starting after
     /// queue position `after_seq`. The uplink pages through the queue with this, so a
     /// queue of any length is read a few rows at a time.
     pub fn due(&self, now_ms: i64, after_seq: i64, limit: usize) -> Result<Vec<PendingRow>, OutboxError> {
         let conn = self.lock();
+        // A next attempt further ahead than any wait the uplink sets was scheduled by a
+        // clock that has since been set back: it is due now.
         let mut stmt = conn
             .prepare_cached(
                 "SELECT seq, id, kind, ticket, body, attempts FROM submissions
-                 WHERE state = 'pending' AND seq > ?1 AND next_attempt_ms <= ?2
+                 WHERE state = 'pending' AND seq > ?1 AND (next_attempt_ms <= ?2 OR next_attempt_ms > ?4)
                  ORDER BY seq LIMIT ?3",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![after_seq, now_ms, limit as i64], |r| {
+            .query_map(params![after_seq, now_ms, limit as i64, schedule_limit(now_ms)], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -46,9 +56,13 @@ impl Outbox {
     /// When the earliest pending row becomes due (ms since the epoch), if any is pending.
     pub fn next_due_ms(&self) -> Result<Option<i64>, OutboxError> {
         let conn = self.lock();
-        conn.query_row("SELECT min(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| {
-            r.get(0)
-        })
+        let now = now_ms();
+        conn.query_row(
+            "SELECT min(CASE WHEN next_attempt_ms > ?2 THEN ?1 ELSE next_attempt_ms END)
+             FROM submissions WHERE state = 'pending'",
+            [now, schedule_limit(now)],
+            |r| r.get(0),
+        )
         .map_err(|e| self.err(e))
     }
 

@@ -140,3 +140,22 @@ fn full_disk_refuses_new_and_keeps_old() {
     let (again, _) = Outbox::open(dir.path()).unwrap();
     assert_eq!(again.stats().unwrap().pending, queued, "nothing already queued was lost");
 }
+
+#[test]
+fn a_schedule_set_by_a_clock_far_ahead_is_due_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let (far, _) = queue(&outbox, Kind::Assist, None);
+    let (near, _) = queue(&outbox, Kind::Assist, None);
+    let year = 365 * 24 * 3600 * 1000;
+    // Booted with the clock a year ahead: the retry was set for "a minute later" then.
+    outbox.mark_retry(&far, now_ms() + year, "503").unwrap();
+    // An ordinary backoff is kept.
+    outbox.mark_retry(&near, now_ms() + 60_000, "503").unwrap();
+    let due: Vec<String> = outbox.due(now_ms(), 0, 10).unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(due, vec![far]);
+    assert!(outbox.next_due_ms().unwrap().unwrap() <= now_ms());
+    outbox.mark_delivered(&due[0], now_ms()).unwrap();
+    let next = outbox.next_due_ms().unwrap().unwrap();
+    assert!(next > now_ms() + 50_000 && next <= now_ms() + 60_000, "{next}");
+}
