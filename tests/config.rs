@@ -59,6 +59,16 @@ fn bad_url_names_line_and_field() {
 }
 
 #[test]
+fn a_base_url_with_a_query_or_fragment_is_refused() {
+    for bad in ["https://intake.example.gov.cn/api?x=1", "https://intake.example.gov.cn/#v1"] {
+        let text = example_text().replace("https://intake.example.gov.cn", bad);
+        assert_problem(&text, line_of(&text, bad, 0), "server.base_url", "query");
+    }
+    let text = example_text().replace("https://intake.example.gov.cn", "https://intake.example.gov.cn/api/");
+    assert!(problems(&text).is_empty());
+}
+
+#[test]
 fn plain_http_is_only_for_loopback() {
     let text = example_text().replace("https://track.example.gov.cn", "http://track.example.gov.cn");
     assert_problem(&text, line_of(&text, "http://track", 0), "tracking.base_url", "plain http");

@@ -77,3 +77,21 @@ async fn an_endless_error_body_is_not_read() {
     assert!(error.starts_with("500 Internal Server Error: xxxx"), "{error}");
     assert_eq!(k.submitter.outbox().stats().unwrap().pending, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_url_or_a_proxy_page_pauses_instead_of_dead_lettering() {
+    for (status, body) in [
+        ("404 Not Found", "<html><body>Not Found</body></html>"),
+        ("405 Method Not Allowed", ""),
+        ("400 Bad Request", "<html><body>nginx: request header too large</body></html>"),
+    ] {
+        let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n", body.len());
+        let k = kiosk(raw_server(head, body.as_bytes().to_vec(), 1).await);
+        k.submitter.assist(&AssistPayload { screen: "home".into() }).unwrap();
+        k.submitter.assist(&AssistPayload { screen: "help".into() }).unwrap();
+        let events = flush(&k).await;
+        assert!(matches!(events.as_slice(), [DeliveryEvent::NotTheServer { .. }]), "{status}: {events:?}");
+        let stats = k.submitter.outbox().stats().unwrap();
+        assert_eq!((stats.pending, stats.dead_letters), (2, 0), "{status}: nothing is dead-lettered");
+    }
+}

@@ -141,6 +141,10 @@ fn check_ui(config: &Config, p: &mut Problems) {
 fn check_url(p: &mut Problems, path: FieldPath, value: &str) {
     match url::Url::parse(value) {
         Err(e) => p.add(path, format!("{value:?} is not a URL ({e})")),
+        // Paths are appended to it: a query or fragment would swallow them.
+        Ok(u) if u.query().is_some() || u.fragment().is_some() => {
+            p.add(path, format!("{value:?} has a query (?…) or fragment (#…); give the base URL only"))
+        }
         Ok(u) if u.scheme() == "https" && u.host().is_some() => {}
         Ok(u) if u.scheme() == "http" && is_loopback(&u) => {}
         Ok(u) if u.scheme() == "http" => p.add(

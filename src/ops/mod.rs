@@ -84,6 +84,9 @@ pub(crate) fn print_event(event: &DeliveryEvent) {
         DeliveryEvent::CredentialsRejected { id, status } => {
             format!("credentials-rejected {id} {status} (fix the token file; nothing is lost)")
         }
+        DeliveryEvent::NotTheServer { id, status } => {
+            format!("not-the-server {id} {status} (check [server] base_url; nothing is lost)")
+        }
         DeliveryEvent::DeadLettered { id, status, reason } => {
             format!("dead {id} {status} {reason}")
         }

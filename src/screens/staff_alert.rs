@@ -1,7 +1,7 @@
 //! What staff must see on the screen itself, not only in the journal: the server refuses
 //! the kiosk's token, submissions were refused for good (dead letters), the outbox was
-//! unreadable and moved aside, the disk refused a submission, or the delivery task had to
-//! be restarted (`UPLINK×n`). Shown as one discreet line
+//! unreadable and moved aside, the disk refused a submission, the answers are not the
+//! intake server's (`URL`), or the delivery task had to be restarted (`UPLINK×n`). Shown as one discreet line
 //! with short codes; `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
@@ -32,6 +32,9 @@ impl StaffAlerts {
         if let Some(s) = status {
             if s.credentials_rejected {
                 codes.push("AUTH".to_string());
+            }
+            if s.not_the_server {
+                codes.push("URL".to_string());
             }
             if s.queue.dead_letters > 0 {
                 codes.push(format!("DEAD×{}", s.queue.dead_letters));
@@ -86,6 +89,7 @@ mod tests {
         alerts.outbox_moved_aside.set(true);
         assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK");
         status.restarts = 3;
-        assert_eq!(alerts.codes(Some(&status), false), "AUTH DEAD×2 UPLINK×3 DB");
+        status.not_the_server = true;
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB");
     }
 }

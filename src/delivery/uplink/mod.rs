@@ -34,7 +34,8 @@ mod settings;
 
 pub use handle::{Stop, UplinkHandle, spawn, supervise};
 pub use policy::{
-    ReplyClass, backoff_ceiling, classify, full_jitter, ms_after, parse_retry_after, retry_after_wait,
+    ReplyClass, backoff_ceiling, classify, classify_reply, full_jitter, ms_after, parse_retry_after,
+    retry_after_wait,
 };
 pub use settings::{UplinkError, UplinkSettings, read_token};
 
@@ -50,6 +51,9 @@ pub struct UplinkStatus {
     pub queue: QueueStats,
     /// The server rejected the kiosk's token (401/403): staff must fix `token_file`.
     pub credentials_rejected: bool,
+    /// The answers are not the protocol's (404/405, a page that is not the server's JSON):
+    /// `[server] base_url` is wrong or something in between answers. Delivery is paused.
+    pub not_the_server: bool,
     /// The last failure (delivery or heartbeat), cleared by the next success.
     pub last_error: Option<String>,
     /// How often the delivery task ended unexpectedly and was restarted (staff alert).
@@ -80,6 +84,14 @@ pub enum DeliveryEvent {
         /// Submission id that was being sent.
         id: String,
         /// 401 or 403.
+        status: u16,
+    },
+    /// The answer was not the protocol's (wrong URL, a proxy); delivery pauses, nothing
+    /// was dead-lettered.
+    NotTheServer {
+        /// Submission id that was being sent.
+        id: String,
+        /// The status that came back.
         status: u16,
     },
     /// The server refused it for good; kept as a dead letter.
@@ -266,7 +278,12 @@ impl Uplink {
                 let attempt = self.attempt(&row).await;
                 let (event, _) = self.settle(&row, attempt);
                 report(&event);
-                if matches!(event, DeliveryEvent::Retry { .. } | DeliveryEvent::CredentialsRejected { .. }) {
+                if matches!(
+                    event,
+                    DeliveryEvent::Retry { .. }
+                        | DeliveryEvent::CredentialsRejected { .. }
+                        | DeliveryEvent::NotTheServer { .. }
+                ) {
                     break 'pages;
                 }
             }
@@ -354,7 +371,7 @@ impl Uplink {
             Attempt::Failed(error) => return self.retry(row, error, None),
             Attempt::Reply { status, retry_after, body } => (status, retry_after, body),
         };
-        match classify(status) {
+        match classify_reply(status, body.as_bytes()) {
             ReplyClass::Delivered => {
                 self.failures = 0;
                 self.clear_credentials_alert();
@@ -381,6 +398,7 @@ impl Uplink {
                 (event, None)
             }
             ReplyClass::CredentialsRejected => self.pause_for_credentials(row, status),
+            ReplyClass::NotTheServer => self.pause_for_url(row, status, &body),
             ReplyClass::Retry => {
                 let mut error = status.to_string();
                 if !body.is_empty() {
@@ -417,6 +435,34 @@ impl Uplink {
         (DeliveryEvent::CredentialsRejected { id: row.id.clone(), status: status.as_u16() }, Some(wait))
     }
 
+    /// The answer is not the server's: keep the row, pause, alert staff.
+    fn pause_for_url(
+        &mut self,
+        row: &PendingRow,
+        status: StatusCode,
+        body: &str,
+    ) -> (DeliveryEvent, Option<Duration>) {
+        let error = format!(
+            "{status} that is not the intake server's answer: check [server] base_url ({}) and any proxy; {}",
+            self.settings.base_url,
+            crate::delivery::outbox::truncate(body, 200)
+        );
+        tracing::error!(
+            status = status.as_u16(),
+            base_url = %self.settings.base_url,
+            "STAFF ALERT: the answers are not the intake server's; delivery paused, nothing is lost"
+        );
+        let wait = self.settings.auth_retry;
+        if let Err(e) = self.outbox.mark_retry(&row.id, ms_after(now_ms(), wait), &error) {
+            tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
+        }
+        self.status.send_modify(|s| {
+            s.not_the_server = true;
+            s.last_error = Some(error);
+        });
+        (DeliveryEvent::NotTheServer { id: row.id.clone(), status: status.as_u16() }, Some(wait))
+    }
+
     fn retry(
         &mut self,
         row: &PendingRow,
@@ -443,8 +489,9 @@ impl Uplink {
 
     fn clear_credentials_alert(&self) {
         self.status.send_if_modified(|s| {
-            let changed = s.credentials_rejected || s.last_error.is_some();
+            let changed = s.credentials_rejected || s.not_the_server || s.last_error.is_some();
             s.credentials_rejected = false;
+            s.not_the_server = false;
             s.last_error = None;
             changed
         });

@@ -17,6 +17,9 @@ pub enum ReplyClass {
     CredentialsRejected,
     /// The server will never accept this submission: dead letter.
     Dead,
+    /// The answer is not the protocol's (a wrong URL, a proxy's error page): the kiosk is
+    /// misconfigured, not the submission. Pause like [`ReplyClass::CredentialsRejected`].
+    NotTheServer,
 }
 
 /// The contract's reply classification (`docs/protocol.md`).
@@ -29,6 +32,24 @@ pub fn classify(status: StatusCode) -> ReplyClass {
         // 5xx, and anything a conforming server never sends (1xx, 3xx): never drop.
         _ => ReplyClass::Retry,
     }
+}
+
+/// [`classify`] with the answer's body: a refusal counts as the server's only when it is
+/// the protocol's JSON (`{"error": "..."}`); 404 and 405 never do (the endpoints are fixed,
+/// so they mean a wrong `base_url` or something in between).
+pub fn classify_reply(status: StatusCode, body: &[u8]) -> ReplyClass {
+    match classify(status) {
+        ReplyClass::Dead if matches!(status.as_u16(), 404 | 405) || !is_protocol_error(body) => {
+            ReplyClass::NotTheServer
+        }
+        class => class,
+    }
+}
+
+/// Whether a body is the protocol's refusal: a JSON object with an `error` string.
+fn is_protocol_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("error").is_some_and(serde_json::Value::is_string))
 }
 
 /// Parses `Retry-After`: delay-seconds or an HTTP date.
@@ -89,6 +110,22 @@ mod tests {
         for dead in [400, 404, 405, 410, 413, 415, 422] {
             assert_eq!(c(dead), ReplyClass::Dead, "{dead}");
         }
+    }
+
+    #[test]
+    fn only_the_servers_own_refusal_is_a_dead_letter() {
+        let c = |n, body: &str| classify_reply(StatusCode::from_u16(n).unwrap(), body.as_bytes());
+        let json = r#"{"error":"ticket is malformed"}"#;
+        assert_eq!(c(400, json), ReplyClass::Dead);
+        assert_eq!(c(422, json), ReplyClass::Dead);
+        assert_eq!(c(404, json), ReplyClass::NotTheServer);
+        assert_eq!(c(405, ""), ReplyClass::NotTheServer);
+        assert_eq!(c(400, "<html>Bad Request</html>"), ReplyClass::NotTheServer);
+        assert_eq!(c(413, ""), ReplyClass::NotTheServer);
+        assert_eq!(c(400, r#"{"error":3}"#), ReplyClass::NotTheServer);
+        assert_eq!(c(503, "<html>"), ReplyClass::Retry);
+        assert_eq!(c(401, ""), ReplyClass::CredentialsRejected);
+        assert_eq!(c(201, ""), ReplyClass::Delivered);
     }
 
     #[test]
