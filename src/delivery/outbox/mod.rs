@@ -35,6 +35,7 @@ mod export;
 mod open;
 #[cfg(test)]
 mod tests;
+pub mod ticket_floor;
 
 pub use export::{ExportError, ExportLine};
 

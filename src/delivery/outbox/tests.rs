@@ -159,3 +159,28 @@ fn a_schedule_set_by_a_clock_far_ahead_is_due_now() {
     let next = outbox.next_due_ms().unwrap().unwrap();
     assert!(next > now_ms() + 50_000 && next <= now_ms() + 60_000, "{next}");
 }
+
+#[test]
+fn ticket_numbers_stay_unique_after_the_database_is_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let issued: Vec<u32> = (0..3).map(|_| queue(&outbox, Kind::Complaint, Some(day)).1.unwrap()).collect();
+    assert_eq!(issued, vec![1, 2, 3], "an intact outbox counts on without gaps");
+    drop(outbox);
+    std::fs::write(dir.path().join(DB_FILE), b"corrupted by a power cut").unwrap();
+    let (outbox, report) = Outbox::open(dir.path()).unwrap();
+    assert!(report.moved_aside.is_some());
+    let next = queue(&outbox, Kind::Complaint, Some(day)).1.unwrap();
+    assert!(next > 3, "a fresh outbox issued {next} again");
+    // Deleted by hand, too: the floor is outside the database.
+    drop(outbox);
+    for side in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}{side}")));
+    }
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let after = queue(&outbox, Kind::Complaint, Some(day)).1.unwrap();
+    assert!(after > next, "{after} after {next}");
+    let mode = std::fs::metadata(dir.path().join(ticket_floor::FLOOR_FILE)).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
