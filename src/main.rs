@@ -121,8 +121,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Queue(command)) => {
-            hall_kiosk::ops::queue(&cli.config, command)?;
-            Ok(ExitCode::SUCCESS)
+            let settled = hall_kiosk::ops::queue(&cli.config, command)?;
+            Ok(if settled { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Some(Command::Simulate(args)) => {
             hall_kiosk::ops::simulate(&cli.config, &args)?;

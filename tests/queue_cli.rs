@@ -11,6 +11,13 @@ use hall_kiosk::delivery::protocol::AssistPayload;
 use hall_kiosk::delivery::submission::Submitter;
 
 fn run(config: &std::path::Path, args: &[&str]) -> String {
+    let (ok, stdout, stderr) = run_status(config, args);
+    assert!(ok, "{args:?}: {stdout}\n{stderr}");
+    stdout
+}
+
+/// Runs the binary; whether it exited 0, its stdout and its stderr.
+fn run_status(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_hall-kiosk"))
         .arg("--config")
         .arg(config)
@@ -18,9 +25,8 @@ fn run(config: &std::path::Path, args: &[&str]) -> String {
         .env("RUST_LOG", "error")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{args:?}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    stdout
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,4 +73,46 @@ async fn status_export_retry_dead_and_flush() {
     }
     assert!(flushed.contains("pending: 0, dead letters: 0"), "{flushed}");
     assert_eq!(server.stored_ids(), ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_keeps_going_through_transient_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::intake(dir.path());
+    // Every third request fails: 500, 503, 429 (Retry-After 1 s), resets.
+    let (router, flaky) = common::flaky::router(server.clone(), 3);
+    let addr = common::serve(router).await;
+    let config_path = common::write_config(dir.path(), addr, common::TOKEN);
+    let config = common::load(&config_path);
+    let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+    let submitter = Submitter::new(&config, outbox);
+    let ids: Vec<String> = (0..12)
+        .map(|i| submitter.assist(&AssistPayload { screen: format!("s{i}") }).unwrap().id.to_string())
+        .collect();
+    let c = config_path.clone();
+    let flushed = tokio::task::spawn_blocking(move || run(&c, &["queue", "flush"])).await.unwrap();
+    assert!(flaky.injected.load(std::sync::atomic::Ordering::Relaxed) >= 4, "faults were injected");
+    assert!(flushed.contains("retry "), "{flushed}");
+    assert!(flushed.ends_with("pending: 0, dead letters: 0\n"), "{flushed}");
+    let mut stored = server.stored_ids();
+    stored.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(stored, expected);
+
+    // A server that is down: flush gives up at its timeout and says so in its exit status.
+    drop(submitter);
+    let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+    let submitter = Submitter::new(&config, outbox);
+    submitter.assist(&AssistPayload { screen: "late".into() }).unwrap();
+    let down = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), common::TOKEN);
+    let started = std::time::Instant::now();
+    let (ok, out, _) =
+        tokio::task::spawn_blocking(move || run_status(&down, &["queue", "flush", "--timeout", "2"]))
+            .await
+            .unwrap();
+    assert!(!ok, "exit status 0 with a submission still pending: {out}");
+    assert!(out.ends_with("pending: 1, dead letters: 0\n"), "{out}");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(6), "the timeout was not kept: {took:?}");
 }

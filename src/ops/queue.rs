@@ -2,6 +2,7 @@
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{OperatorError, open, print_event, runtime};
 use crate::config;
@@ -13,8 +14,14 @@ use crate::delivery::uplink::{Uplink, UplinkSettings, rfc3339};
 pub enum QueueCommand {
     /// Pending and dead-letter counts, the oldest pending submission, the last delivery.
     Status,
-    /// Try to deliver every pending submission now; print each result.
-    Flush,
+    /// Deliver every pending submission now, waiting out transient failures, until nothing
+    /// is pending or the timeout passes; print each result and a summary. Exits non-zero
+    /// when anything is still pending or dead.
+    Flush {
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// Write every pending and dead-letter submission to a JSON Lines file, to carry to
     /// the central side by hand (it imports them idempotently by id).
     Export {
@@ -32,8 +39,9 @@ pub enum QueueCommand {
     },
 }
 
-/// Runs a `queue` subcommand.
-pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorError> {
+/// Runs a `queue` subcommand. Returns `false` when the command did its work but the queue
+/// is not settled (`flush` left something pending or dead): the exit status says so.
+pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, OperatorError> {
     let config = config::load(config_path)?;
     let outbox = open(&config)?;
     match command {
@@ -55,10 +63,11 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
                 );
             }
         }
-        QueueCommand::Flush => {
+        QueueCommand::Flush { timeout } => {
             let mut uplink = Uplink::new(outbox, UplinkSettings::from_config(&config)?)?;
-            let stats = runtime()?.block_on(uplink.flush(print_event))?;
+            let stats = runtime()?.block_on(uplink.flush(Duration::from_secs(timeout), print_event))?;
             println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
+            return Ok(stats.pending == 0 && stats.dead_letters == 0);
         }
         QueueCommand::Export { out } => {
             let io = |source| OperatorError::Io { path: out.clone(), source };
@@ -84,5 +93,5 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
             println!("{n} dead letters queued again");
         }
     }
-    Ok(())
+    Ok(true)
 }

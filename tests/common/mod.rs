@@ -6,6 +6,8 @@
 #[path = "../../examples/intake_server/server.rs"]
 pub mod server;
 
+pub mod flaky;
+
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -263,28 +263,45 @@ impl Uplink {
         tracing::info!("uplink stopped");
     }
 
-    /// Tries every pending submission once, now, whatever its schedule, and reports each
-    /// result to `report`. Stops early when the server is unreachable or refuses the
-    /// credentials (the rest stays queued). Returns the queue figures afterwards.
-    pub async fn flush(&mut self, mut report: impl FnMut(&DeliveryEvent)) -> Result<QueueStats, OutboxError> {
+    /// Delivers every pending submission now, whatever its schedule, reporting each result
+    /// to `report`, until nothing is pending or `timeout` has passed. Transient failures are
+    /// waited out (backoff, `Retry-After`, both shortened to what is left of `timeout`); a
+    /// row that keeps failing is tried again on the next sweep, after the others. Stops at
+    /// once when the server refuses the credentials or is not the server (waiting cannot
+    /// fix those). Returns the queue figures afterwards.
+    pub async fn flush(
+        &mut self,
+        timeout: Duration,
+        mut report: impl FnMut(&DeliveryEvent),
+    ) -> Result<QueueStats, OutboxError> {
+        let deadline = later(timeout);
         let mut after = 0;
-        'pages: loop {
+        'sweeps: while Instant::now() < deadline {
             let rows = self.outbox.due(i64::MAX, after, PAGE)?;
             if rows.is_empty() {
-                break;
+                if after == 0 {
+                    break; // nothing pending at all
+                }
+                after = 0; // start a new sweep for the rows that failed
+                continue;
             }
             for row in rows {
                 after = row.seq;
                 let attempt = self.attempt(&row).await;
-                let (event, _) = self.settle(&row, attempt);
+                let (event, wait) = self.settle(&row, attempt);
                 report(&event);
-                if matches!(
-                    event,
-                    DeliveryEvent::Retry { .. }
-                        | DeliveryEvent::CredentialsRejected { .. }
-                        | DeliveryEvent::NotTheServer { .. }
-                ) {
-                    break 'pages;
+                match (&event, wait) {
+                    (DeliveryEvent::CredentialsRejected { .. } | DeliveryEvent::NotTheServer { .. }, _) => {
+                        break 'sweeps;
+                    }
+                    (_, Some(wait)) => {
+                        tokio::time::sleep_until(later(wait).min(deadline)).await;
+                        continue 'sweeps;
+                    }
+                    _ => {}
+                }
+                if Instant::now() >= deadline {
+                    break 'sweeps;
                 }
             }
         }
