@@ -62,7 +62,7 @@ enum Command {
     },
     /// Read a staff PIN from standard input and print its hash for `[staff] pin_hash`.
     HashPin,
-    /// Inspect and operate the outbox (status, flush, export, retry-dead).
+    /// Inspect and operate the outbox (status, flush, export, retry-dead, repair).
     #[command(subcommand)]
     Queue(hall_kiosk::ops::QueueCommand),
     /// Create sample submissions through the screens' own path and deliver them.

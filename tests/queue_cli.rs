@@ -116,3 +116,64 @@ async fn flush_keeps_going_through_transient_failures() {
     let took = started.elapsed();
     assert!(took < std::time::Duration::from_secs(6), "the timeout was not kept: {took:?}");
 }
+
+/// Every file in `dir` with its bytes.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn status_and_export_write_nothing_and_never_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), common::TOKEN);
+    let config = common::load(&config_path);
+    let data = config.data_dir();
+    {
+        let (outbox, _) = Outbox::open(&data).unwrap();
+        let submitter = Submitter::new(&config, outbox);
+        submitter.assist(&AssistPayload { screen: "home".into() }).unwrap();
+    }
+    let before = snapshot(&data);
+    let status = run(&config_path, &["queue", "status"]);
+    assert!(status.contains("pending: 1"), "{status}");
+    let export = dir.path().join("carry.jsonl");
+    run(&config_path, &["queue", "export", "--out", export.to_str().unwrap()]);
+    let after = snapshot(&data);
+    let names =
+        |s: &[(String, Vec<u8>)]| s.iter().map(|(n, b)| format!("{n}:{}", b.len())).collect::<Vec<_>>();
+    assert!(
+        after == before,
+        "a reading command wrote to the data directory: {:?} -> {:?}",
+        names(&before),
+        names(&after)
+    );
+
+    // A corrupt outbox: reading commands say so and leave it where it is.
+    std::fs::write(data.join("outbox.db"), b"not a database").unwrap();
+    let before = snapshot(&data);
+    for args in
+        [&["queue", "status"][..], &["queue", "flush", "--timeout", "1"], &["queue", "retry-dead", "--all"]]
+    {
+        let (ok, _, err) = run_status(&config_path, args);
+        assert!(!ok, "{args:?} succeeded on a corrupt outbox");
+        assert!(err.contains("queue repair") || err.contains("not a database"), "{args:?}: {err}");
+        assert!(snapshot(&data) == before, "{args:?} moved the outbox aside");
+    }
+    // Not while the kiosk has it open (it holds the outbox lock shared, as here).
+    let kiosk = std::fs::File::open(data.join("outbox.db.lock")).unwrap();
+    kiosk.lock_shared().unwrap();
+    let (ok, _, err) = run_status(&config_path, &["queue", "repair"]);
+    assert!(!ok && err.contains("in use"), "{err}");
+    assert!(snapshot(&data) == before);
+    drop(kiosk);
+    let (ok, _, err) = run_status(&config_path, &["queue", "repair"]);
+    assert!(ok && err.contains("moved to"), "{err}");
+    let said = run(&config_path, &["queue", "status"]);
+    assert!(said.contains("pending: 0"), "{said}");
+}

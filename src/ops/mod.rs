@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::config::{ConfigError, LoadedConfig};
-use crate::delivery::outbox::{ExportError, Outbox, OutboxError};
+use crate::delivery::outbox::{ExportError, OpenReport, Outbox, OutboxError};
 use crate::delivery::submission::SubmitError;
 use crate::delivery::uplink::{DeliveryEvent, UplinkError};
 
@@ -53,17 +53,23 @@ pub enum OperatorError {
     Usage(String),
 }
 
+/// Opens the outbox the way the kiosk does (creating it, moving a corrupt one aside):
+/// for `simulate`, which stands in for the kiosk.
 pub(crate) fn open(config: &LoadedConfig) -> Result<Outbox, OperatorError> {
     let (outbox, report) = Outbox::open(&config.data_dir())?;
-    if let Some(aside) = report.moved_aside {
+    warn_moved_aside(&report);
+    Ok(outbox)
+}
+
+pub(crate) fn warn_moved_aside(report: &OpenReport) {
+    if let Some(aside) = &report.moved_aside {
         eprintln!(
             "WARNING: the outbox database was corrupt ({}); it was moved to {} and a fresh one started. \
              Hand the old file to support: what it held was not delivered.",
-            report.reason.unwrap_or_default(),
+            report.reason.as_deref().unwrap_or_default(),
             aside.display()
         );
     }
-    Ok(outbox)
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, OperatorError> {

@@ -4,9 +4,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{OperatorError, open, print_event, runtime};
+use super::{OperatorError, print_event, runtime, warn_moved_aside};
 use crate::config;
-use crate::delivery::outbox::DeadSelector;
+use crate::delivery::outbox::{DeadSelector, Outbox};
 use crate::delivery::uplink::{Uplink, UplinkSettings, rfc3339};
 
 /// `hall-kiosk queue ...`
@@ -29,6 +29,9 @@ pub enum QueueCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check the outbox database and, if it is corrupt, move it aside and start a fresh
+    /// one. Refused while the kiosk (or another command) has the outbox open.
+    Repair,
     /// Put dead letters back in the queue once the cause is fixed.
     RetryDead {
         /// The submission id to retry.
@@ -43,8 +46,23 @@ pub enum QueueCommand {
 /// is not settled (`flush` left something pending or dead): the exit status says so.
 pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, OperatorError> {
     let config = config::load(config_path)?;
-    let outbox = open(&config)?;
+    let dir = config.data_dir();
+    // Reading commands open read-only (they work on a full disk and write nothing); the
+    // others never create or repair an outbox: that is the kiosk's job or `queue repair`.
+    let outbox = match command {
+        QueueCommand::Status | QueueCommand::Export { .. } => Outbox::open_read_only(&dir)?,
+        QueueCommand::Repair => {
+            let report = Outbox::repair(&dir)?;
+            warn_moved_aside(&report);
+            if report.moved_aside.is_none() {
+                println!("the outbox is intact; nothing to repair");
+            }
+            return Ok(true);
+        }
+        QueueCommand::Flush { .. } | QueueCommand::RetryDead { .. } => Outbox::open_existing(&dir)?,
+    };
     match command {
+        QueueCommand::Repair => unreachable!("handled above"),
         QueueCommand::Status => {
             let s = outbox.stats()?;
             let when = |ms: Option<i64>| ms.map(rfc3339).unwrap_or_else(|| "-".into());

@@ -66,8 +66,22 @@ impl Outbox {
         .map_err(|e| self.err(e))
     }
 
-    /// The server stored it: delete the payload, keep id, ticket and time.
+    /// The server stored it: delete the payload, keep id, ticket and time. On a full disk
+    /// the reserve space is released and it is tried once more, so a delivered row is not
+    /// sent again forever.
     pub fn mark_delivered(&self, id: &str, at_ms: i64) -> Result<bool, OutboxError> {
+        self.with_reserve(|| self.record_delivery(id, at_ms))
+    }
+
+    /// Runs `op`; when it fails for a full disk and the reserve can be released, once more.
+    pub(super) fn with_reserve<T>(&self, op: impl Fn() -> Result<T, OutboxError>) -> Result<T, OutboxError> {
+        match op() {
+            Err(e) if e.is_disk_full() && self.path.parent().is_some_and(super::reserve::release) => op(),
+            result => result,
+        }
+    }
+
+    fn record_delivery(&self, id: &str, at_ms: i64) -> Result<bool, OutboxError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
         let ticket: Option<Option<String>> = tx
@@ -144,6 +158,9 @@ impl Outbox {
             .map_err(|e| self.err(e))?;
         conn.execute("DELETE FROM ticket_days WHERE day < date('now', '-7 days')", [])
             .map_err(|e| self.err(e))?;
+        if let Some(dir) = self.path.parent() {
+            super::reserve::ensure(dir);
+        }
         Ok(n as u64)
     }
 

@@ -184,3 +184,38 @@ fn ticket_numbers_stay_unique_after_the_database_is_moved_aside() {
     let mode = std::fs::metadata(dir.path().join(ticket_floor::FLOOR_FILE)).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn two_corruptions_in_one_second_keep_both_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut asides = Vec::new();
+    for text in [&b"first broken file"[..], b"second broken file"] {
+        std::fs::write(dir.path().join(DB_FILE), text).unwrap();
+        let (_, report) = Outbox::open(dir.path()).unwrap();
+        asides.push(report.moved_aside.unwrap());
+    }
+    assert_ne!(asides[0], asides[1]);
+    assert_eq!(std::fs::read(&asides[0]).unwrap(), b"first broken file");
+    assert_eq!(std::fs::read(&asides[1]).unwrap(), b"second broken file");
+}
+
+#[test]
+fn a_full_disk_releases_the_reserve_to_record_a_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let reserve = dir.path().join(reserve::RESERVE_FILE);
+    assert_eq!(std::fs::metadata(&reserve).unwrap().len(), reserve::RESERVE_BYTES as u64);
+    let tries = std::cell::Cell::new(0);
+    let result = outbox.with_reserve(|| {
+        tries.set(tries.get() + 1);
+        if tries.get() == 1 { Err(OutboxError::DiskFull { path: outbox.path().into() }) } else { Ok(7) }
+    });
+    assert_eq!(result.unwrap(), 7);
+    assert!(!reserve.exists(), "released");
+    // Without a reserve left, a full disk is reported as it is.
+    let again = outbox
+        .with_reserve(|| -> Result<(), _> { Err(OutboxError::DiskFull { path: outbox.path().into() }) });
+    assert!(again.unwrap_err().is_disk_full());
+    outbox.purge_delivered(0).unwrap();
+    assert!(reserve.exists(), "made again when there is room");
+}
