@@ -357,3 +357,39 @@ async fn a_huge_retry_after_does_not_kill_delivery() {
     assert_eq!(status.borrow().restarts, 0);
     let _ = stop.send(());
 }
+
+/// Whether any file in `dir` contains `needle`.
+fn on_disk(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::read(p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)))
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_phone_number_does_not_stay_on_disk() {
+    let rig = rig(common::TOKEN, OutboxOptions::default()).await;
+    let phone = "13912345678";
+    let mut payload = rating(1);
+    payload.phone = Some(hall_kiosk::delivery::protocol::Personal(phone.into()));
+    payload.consent_given = true;
+    payload.callback_requested = true;
+    rig.submitter.rating(&payload).unwrap();
+    let data = rig.submitter.outbox().path().parent().unwrap().to_path_buf();
+    assert!(!on_disk(&data, phone.as_bytes()).is_empty(), "queued: on disk until delivered");
+    let (_status, stop) = start(&rig);
+    drained(&rig, Duration::from_secs(5)).await;
+    // A killed kiosk must not leave it behind for more than a few seconds.
+    let started = Instant::now();
+    loop {
+        let found = on_disk(&data, phone.as_bytes());
+        if found.is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(3), "still on disk after delivery: {found:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(());
+}

@@ -81,6 +81,24 @@ impl Outbox {
         }
     }
 
+    /// Checkpoints the WAL into the database and truncates it, when a delivered payload was
+    /// deleted since the last time: the WAL would otherwise keep delivered citizens' phone
+    /// numbers on disk until the process ends. Returns whether the WAL is now empty (false:
+    /// another connection was reading; tried again next time).
+    pub fn scrub_delivered(&self) -> Result<bool, OutboxError> {
+        use std::sync::atomic::Ordering;
+        if !self.delivered_since_scrub.swap(false, Ordering::AcqRel) {
+            return Ok(true);
+        }
+        let conn = self.lock();
+        let busy: i64 =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        if busy != 0 {
+            self.delivered_since_scrub.store(true, Ordering::Release);
+        }
+        Ok(busy == 0)
+    }
+
     fn record_delivery(&self, id: &str, at_ms: i64) -> Result<bool, OutboxError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
@@ -104,6 +122,7 @@ impl Outbox {
         )
         .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
+        self.delivered_since_scrub.store(true, std::sync::atomic::Ordering::Release);
         Ok(true)
     }
 

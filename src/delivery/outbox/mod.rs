@@ -238,6 +238,8 @@ pub struct Outbox {
     /// The shared lock on `outbox.db.lock` held by every writer, so `queue repair` never
     /// moves aside a database in use. `None` for a read-only connection.
     lock: Option<Arc<std::fs::File>>,
+    /// A delivered payload was deleted since the last WAL checkpoint (it is still in the WAL).
+    delivered_since_scrub: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Outbox {

@@ -3,6 +3,7 @@
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode};
@@ -83,7 +84,13 @@ impl Outbox {
         };
         lock.lock_shared().map_err(io(&path))?;
         super::reserve::ensure(data_dir);
-        let outbox = Outbox { conn: Mutex::new(conn), path, wake: Arc::new(Notify::new()), lock: Some(lock) };
+        let outbox = Outbox {
+            conn: Mutex::new(conn),
+            path,
+            wake: Arc::new(Notify::new()),
+            lock: Some(lock),
+            delivered_since_scrub: AtomicBool::new(false),
+        };
         Ok((outbox, report))
     }
 
@@ -98,7 +105,13 @@ impl Outbox {
         let lock = Arc::new(lock_file(&path)?);
         lock.lock_shared().map_err(|source| OutboxError::Io { path: path.clone(), source })?;
         let conn = Self::connect(&path, &OutboxOptions::default(), true).map_err(|c| c.into_error(&path))?;
-        Ok(Outbox { conn: Mutex::new(conn), path, wake: Arc::new(Notify::new()), lock: Some(lock) })
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+            path,
+            wake: Arc::new(Notify::new()),
+            lock: Some(lock),
+            delivered_since_scrub: AtomicBool::new(false),
+        })
     }
 
     /// Opens an existing outbox only to read it (`queue status`, `queue export`): SQLite's
@@ -122,7 +135,13 @@ impl Outbox {
         uri.set_query(Some(if wal.exists() { "mode=ro" } else { "mode=ro&immutable=1" }));
         let conn = Connection::open_with_flags(uri.as_str(), flags).map_err(sqlite)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
-        Ok(Outbox { conn: Mutex::new(conn), path, wake: Arc::new(Notify::new()), lock: None })
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+            path,
+            wake: Arc::new(Notify::new()),
+            lock: None,
+            delivered_since_scrub: AtomicBool::new(false),
+        })
     }
 
     /// `queue repair`: checks the outbox and moves a corrupt one aside for a fresh one, but
@@ -149,6 +168,7 @@ impl Outbox {
             path: self.path.clone(),
             wake: self.wake.clone(),
             lock: self.lock.clone(),
+            delivered_since_scrub: AtomicBool::new(false),
         })
     }
 
@@ -179,6 +199,10 @@ impl Outbox {
         conn.pragma_update(None, "synchronous", "FULL").map_err(Corruption::classify)?;
         // Deleted payloads (phone numbers) are overwritten, not left in free pages.
         conn.pragma_update(None, "secure_delete", "ON").map_err(Corruption::classify)?;
+        // After a checkpoint the WAL is cut back to this size, so it does not keep old
+        // pages (with personal data) around.
+        conn.query_row("PRAGMA journal_size_limit = 1048576", [], |_| Ok(()))
+            .map_err(Corruption::classify)?;
         if check {
             let verdict: String =
                 conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(Corruption::classify)?;

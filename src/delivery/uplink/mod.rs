@@ -240,6 +240,7 @@ impl Uplink {
                 },
             };
             self.publish();
+            self.scrub();
             let until = match pass {
                 Pass::More => continue,
                 Pass::Wait(d) => *paused_until.insert(later(d)),
@@ -306,6 +307,7 @@ impl Uplink {
             }
         }
         self.publish();
+        self.scrub();
         self.outbox.stats()
     }
 
@@ -512,6 +514,13 @@ impl Uplink {
             s.last_error = None;
             changed
         });
+    }
+
+    /// Clears delivered payloads out of the WAL (see [`Outbox::scrub_delivered`]).
+    fn scrub(&self) {
+        if let Err(e) = self.outbox.scrub_delivered() {
+            tracing::warn!(error = %e, "cannot checkpoint the outbox's WAL");
+        }
     }
 
     /// Refreshes the queue figures in the published status.
