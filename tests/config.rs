@@ -69,6 +69,20 @@ fn a_base_url_with_a_query_or_fragment_is_refused() {
 }
 
 #[test]
+fn dead_letter_retention_is_checked_and_defaults_to_30_days() {
+    let text = example_text().replace("dead_letter_retention_days = 30", "dead_letter_retention_days = 0");
+    assert_problem(
+        &text,
+        line_of(&text, "dead_letter_retention_days = 0", 0),
+        "storage.dead_letter_retention_days",
+        "between 1 and 3650",
+    );
+    let text = example_text().replace("dead_letter_retention_days = 30", "");
+    let loaded = config::parse(Path::new("kiosk.toml"), &text).unwrap();
+    assert_eq!(loaded.config.storage.dead_letter_retention_days, 30);
+}
+
+#[test]
 fn plain_http_is_only_for_loopback() {
     let text = example_text().replace("https://track.example.gov.cn", "http://track.example.gov.cn");
     assert_problem(&text, line_of(&text, "http://track", 0), "tracking.base_url", "plain http");

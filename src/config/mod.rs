@@ -271,6 +271,14 @@ pub struct TrackingSection {
 pub struct StorageSection {
     /// Directory of the outbox database; relative paths are relative to the config file.
     pub data_dir: PathBuf,
+    /// Days a dead letter keeps its personal fields (phone, free text) before they are
+    /// removed and staff are told (1–3650).
+    #[serde(default = "default_dead_letter_retention")]
+    pub dead_letter_retention_days: u32,
+}
+
+fn default_dead_letter_retention() -> u32 {
+    30
 }
 
 /// `[deadlines]`: promised reply times.

@@ -59,6 +59,12 @@ pub fn validate(config: &Config) -> Checked {
     if !(0.0..=1.0).contains(&config.audio.volume) {
         p.add(FieldPath::key("audio").field("volume"), "must be between 0.0 and 1.0");
     }
+    if !(1..=3650).contains(&config.storage.dead_letter_retention_days) {
+        p.add(
+            FieldPath::key("storage").field("dead_letter_retention_days"),
+            "must be between 1 and 3650 days",
+        );
+    }
     if config.server.heartbeat_secs < 10 || config.server.heartbeat_secs > 3600 {
         p.add(FieldPath::key("server").field("heartbeat_secs"), "must be between 10 and 3600 seconds");
     }

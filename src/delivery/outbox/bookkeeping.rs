@@ -169,6 +169,34 @@ impl Outbox {
         Ok(n as u64)
     }
 
+    /// Removes the personal fields (`payload.phone`, `payload.free_text`) of dead letters
+    /// refused before `before_ms`: the rest stays for staff. Returns how many were changed.
+    pub fn scrub_dead_letters(&self, before_ms: i64) -> Result<u64, OutboxError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
+        let old: Vec<(String, Vec<u8>)> = {
+            let mut stmt = tx
+                .prepare("SELECT id, body FROM submissions WHERE state = 'dead' AND dead_at_ms < ?1")
+                .map_err(|e| self.err(e))?;
+            let rows =
+                stmt.query_map([before_ms], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let mut changed = 0;
+        for (id, body) in old {
+            let Some(scrubbed) = without_personal_fields(&body) else { continue };
+            tx.execute(
+                "UPDATE submissions SET body = ?2, last_error = 'personal data removed after the retention period'
+                 WHERE id = ?1",
+                params![id, scrubbed],
+            )
+            .map_err(|e| self.err(e))?;
+            changed += 1;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(changed)
+    }
+
     /// Forgets delivered records older than `before_ms`. Returns how many.
     pub fn purge_delivered(&self, before_ms: i64) -> Result<u64, OutboxError> {
         let conn = self.lock();
@@ -255,4 +283,19 @@ impl Outbox {
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
+}
+
+/// The body with `payload.phone` and `payload.free_text` set to null; `None` when there is
+/// nothing to remove (or the body is not JSON: left for staff as it is).
+fn without_personal_fields(body: &[u8]) -> Option<Vec<u8>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let payload = value.get_mut("payload")?.as_object_mut()?;
+    let mut changed = false;
+    for field in ["phone", "free_text"] {
+        if let Some(v) = payload.get_mut(field).filter(|v| !v.is_null()) {
+            *v = serde_json::Value::Null;
+            changed = true;
+        }
+    }
+    changed.then(|| serde_json::to_vec(&value).ok()).flatten()
 }

@@ -219,3 +219,31 @@ fn a_full_disk_releases_the_reserve_to_record_a_delivery() {
     outbox.purge_delivered(0).unwrap();
     assert!(reserve.exists(), "made again when there is room");
 }
+
+#[test]
+fn dead_letters_lose_their_personal_fields_after_the_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id = Uuid::now_v7();
+        let body = format!(
+            r#"{{"id":"{id}","kind":"complaint","payload":{{"phone":"13812345678","free_text":"my flat","visits":2}}}}"#
+        );
+        let new = NewSubmission { id, kind: Kind::Complaint, created_at_ms: now_ms(), ticket_day: None };
+        outbox.enqueue(&new, |_| (Rendered { body: body.into_bytes(), ticket: None }, ())).unwrap();
+        ids.push(id.to_string());
+    }
+    outbox.mark_dead(&ids[0], 422, "refused", 1_000).unwrap();
+    outbox.mark_dead(&ids[1], 422, "refused", 5_000).unwrap();
+    assert_eq!(outbox.scrub_dead_letters(2_000).unwrap(), 1);
+    assert_eq!(outbox.scrub_dead_letters(2_000).unwrap(), 0, "once only");
+    let mut out = Vec::new();
+    outbox.export(&mut out).unwrap();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["body"]["payload"]["phone"], serde_json::Value::Null);
+    assert_eq!(lines[0]["body"]["payload"]["free_text"], serde_json::Value::Null);
+    assert_eq!(lines[0]["body"]["payload"]["visits"], 2, "the rest is kept for staff");
+    assert_eq!(lines[1]["body"]["payload"]["phone"], "13812345678", "still within its retention");
+}

@@ -222,6 +222,16 @@ impl Uplink {
                 if let Err(e) = self.outbox.purge_delivered(before) {
                     tracing::warn!(error = %e, "cannot purge old delivery records");
                 }
+                let before = ms_after(0, self.settings.dead_letter_retention);
+                match self.outbox.scrub_dead_letters(now_ms().saturating_sub(before)) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(
+                        dead_letters = n,
+                        retention_days = self.settings.dead_letter_retention.as_secs() / 86_400,
+                        "STAFF NOTICE: personal data (phone, free text) removed from dead letters past their retention"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "cannot remove personal data from old dead letters"),
+                }
                 next_purge = now + PURGE_EVERY;
             }
             if now >= next_heartbeat {
@@ -605,6 +615,7 @@ mod tests {
             auth_retry: Duration::from_secs(300),
             retry_after_max: Duration::from_secs(3600),
             retry_after_scale: 1.0,
+            dead_letter_retention: Duration::from_secs(30 * 24 * 3600),
         };
         let up = Uplink::new(outbox, settings.clone()).unwrap();
         let secs: Vec<u64> = (1..=11).map(|n| up.ceiling(n).as_secs()).collect();

@@ -33,6 +33,9 @@ pub struct UplinkSettings {
     /// Multiplies every `Retry-After` the server sends (1.0; tests and soak runs on
     /// scaled time use less).
     pub retry_after_scale: f64,
+    /// `[storage] dead_letter_retention_days`: how long a dead letter keeps its personal
+    /// fields.
+    pub dead_letter_retention: Duration,
 }
 
 impl UplinkSettings {
@@ -53,6 +56,9 @@ impl UplinkSettings {
             auth_retry: Duration::from_secs(300),
             retry_after_max: Duration::from_secs(3600),
             retry_after_scale: 1.0,
+            dead_letter_retention: Duration::from_secs(
+                u64::from(config.config.storage.dead_letter_retention_days) * 24 * 3600,
+            ),
         })
     }
 
