@@ -144,9 +144,9 @@ impl Submitter {
         if !(1..=3).contains(&payload.visits) {
             return Err(SubmitError::Invalid(format!("visits is {}, must be 1, 2 or 3", payload.visits)));
         }
-        if payload.phone.is_some() && !payload.consent_given {
-            return Err(SubmitError::Invalid("a phone number needs the citizen's consent".into()));
-        }
+        let mut payload = payload.clone();
+        enforce_consent(&mut payload.phone, &mut payload.callback_requested, payload.consent_given);
+        let payload = &payload;
         check_phone(payload.phone.as_ref())?;
         let complexity = self.complexity.get(&payload.problem_type).ok_or_else(|| {
             SubmitError::Invalid(format!("unknown problem type {:?}", payload.problem_type))
@@ -172,6 +172,9 @@ impl Submitter {
         if !(1..=5).contains(&payload.level) {
             return Err(SubmitError::Invalid(format!("level is {}, must be 1 to 5", payload.level)));
         }
+        let mut payload = payload.clone();
+        enforce_consent(&mut payload.phone, &mut payload.callback_requested, payload.consent_given);
+        let payload = &payload;
         check_phone(payload.phone.as_ref())?;
         let days = payload.is_bad().then_some(self.simple_days);
         self.submit_at(at, Kind::Rating, payload, days)
@@ -233,6 +236,16 @@ impl Submitter {
         let ticket = ticket?;
         tracing::info!(%id, %kind, ticket = ticket.as_ref().map(|t| t.number.as_str()), "submission queued");
         Ok(Receipt { id, kind, ticket })
+    }
+}
+
+/// A phone number goes into a body only with the citizen's consent. A screen that hands
+/// one over without it (a flow that kept the number after consent was withdrawn) loses the
+/// number and the call-back wish here, whatever the kind; the rest is still submitted.
+fn enforce_consent(phone: &mut Option<Personal>, callback_requested: &mut bool, consent_given: bool) {
+    if !consent_given && phone.take().is_some() {
+        *callback_requested = false;
+        tracing::warn!("a phone number without consent was dropped from a submission (screen bug)");
     }
 }
 
@@ -338,5 +351,42 @@ mod tests {
         bad_phone.phone = Some(Personal("12345".into()));
         assert!(matches!(s.complaint(&bad_phone), Err(SubmitError::Invalid(_))));
         assert_eq!(s.outbox().stats().unwrap().pending, 3);
+    }
+
+    #[test]
+    fn a_phone_without_consent_never_reaches_a_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let s = Submitter::new(&config(), outbox);
+        let rating = RatingPayload {
+            window: "3".into(),
+            staff_id: None,
+            matter: None,
+            level: 5,
+            tags: vec![],
+            probable_repeat: false,
+            phone: Some(Personal("13800138000".into())),
+            callback_requested: true,
+            consent_given: false,
+        };
+        s.rating(&rating).unwrap();
+        let mut c = complaint("overdue");
+        c.consent_given = false;
+        s.complaint(&c).unwrap();
+        for row in s.outbox().due(i64::MAX, 0, 10).unwrap() {
+            let raw = String::from_utf8(row.body.clone()).unwrap();
+            assert!(!raw.contains("13800138000"), "{raw}");
+            let body: serde_json::Value = serde_json::from_slice(&row.body).unwrap();
+            assert_eq!(body["payload"]["phone"], serde_json::Value::Null);
+            assert_eq!(body["payload"]["callback_requested"], false);
+        }
+        // With consent it is sent.
+        c.consent_given = true;
+        s.complaint(&c).unwrap();
+        assert!(
+            String::from_utf8(s.outbox().due(i64::MAX, 0, 10).unwrap()[2].body.clone())
+                .unwrap()
+                .contains("13800138000")
+        );
     }
 }
