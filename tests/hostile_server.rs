@@ -96,3 +96,24 @@ async fn a_wrong_url_or_a_proxy_page_pauses_instead_of_dead_lettering() {
         assert_eq!((stats.pending, stats.dead_letters), (2, 0), "{status}: nothing is dead-lettered");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echoed_phone_number_or_token_is_masked_before_it_is_kept() {
+    let body =
+        format!(r#"{{"error":"cannot store: phone 13812345678, authorization Bearer {}"}}"#, common::TOKEN);
+    for status in ["500 Internal Server Error", "400 Bad Request"] {
+        let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n", body.len());
+        let k = kiosk(raw_server(head, body.clone().into_bytes(), 1).await);
+        let id = k.submitter.assist(&AssistPayload { screen: "home".into() }).unwrap().id.to_string();
+        let events = flush(&k).await;
+        let text = format!("{events:?} {:?}", k.submitter.outbox().dead_letters().unwrap());
+        let mut out = Vec::new();
+        k.submitter.outbox().export(&mut out).unwrap();
+        let stored = String::from_utf8(out).unwrap();
+        for kept in [&text, &stored] {
+            assert!(kept.contains("138****5678"), "{status}: {kept}");
+            assert!(!kept.contains("13812345678") && !kept.contains(common::TOKEN), "{status}: {kept}");
+        }
+        assert!(stored.contains(&id));
+    }
+}

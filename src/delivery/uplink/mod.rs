@@ -35,7 +35,7 @@ mod settings;
 pub use handle::{Stop, UplinkHandle, spawn, supervise};
 pub use policy::{
     ReplyClass, backoff_ceiling, classify, classify_reply, full_jitter, ms_after, parse_retry_after,
-    retry_after_wait,
+    redact_reply, retry_after_wait,
 };
 pub use settings::{UplinkError, UplinkSettings, read_token};
 
@@ -385,7 +385,7 @@ impl Uplink {
         };
         // The body matters only for a refusal; a 2xx whose body is cut off still counts.
         let body = match read_head(response, MAX_REASON_BYTES).await {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Ok(b) => redact_reply(&String::from_utf8_lossy(&b), &self.token),
             Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };

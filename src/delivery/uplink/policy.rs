@@ -52,6 +52,38 @@ fn is_protocol_error(body: &[u8]) -> bool {
         .is_ok_and(|v| v.get("error").is_some_and(serde_json::Value::is_string))
 }
 
+/// A server's answer as it may be logged and stored: anything that looks like a mainland
+/// mobile number (11 digits 1[3-9]…, or with a leading 86) is masked like 138****5678, and
+/// the kiosk's bearer token is replaced by `<token>`: a server that echoes a request must
+/// not put a citizen's number into the journal or `last_error`.
+pub fn redact_reply(text: &str, token: &str) -> String {
+    let text = if token.is_empty() { text.to_string() } else { text.replace(token, "<token>") };
+    let mut out = String::with_capacity(text.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        let mobile = |d: &str| d.len() == 11 && d.starts_with('1') && matches!(d.as_bytes()[1], b'3'..=b'9');
+        match digits.len() {
+            11 if mobile(digits) => out.push_str(&crate::hall::phone::mask(digits)),
+            13 if digits.starts_with("86") && mobile(&digits[2..]) => {
+                out.push_str("86");
+                out.push_str(&crate::hall::phone::mask(&digits[2..]));
+            }
+            _ => out.push_str(digits),
+        }
+        digits.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
 /// Parses `Retry-After`: delay-seconds or an HTTP date.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
@@ -126,6 +158,17 @@ mod tests {
         assert_eq!(c(503, "<html>"), ReplyClass::Retry);
         assert_eq!(c(401, ""), ReplyClass::CredentialsRejected);
         assert_eq!(c(201, ""), ReplyClass::Delivered);
+    }
+
+    #[test]
+    fn replies_are_redacted_before_logging() {
+        let r = |t| redact_reply(t, "s3cret-T0KEN");
+        assert_eq!(r(r#"{"error":"bad phone 13812345678"}"#), r#"{"error":"bad phone 138****5678"}"#);
+        assert_eq!(r("tel:+8613912345678;"), "tel:+86139****5678;");
+        assert_eq!(r("Authorization: Bearer s3cret-T0KEN"), "Authorization: Bearer <token>");
+        assert_eq!(r("id 12345678901 and 019a2012-5a5e"), "id 12345678901 and 019a2012-5a5e", "not a mobile");
+        assert_eq!(r("138123456789"), "138123456789", "12 digits: not a mobile");
+        assert_eq!(redact_reply("x", ""), "x");
     }
 
     #[test]
