@@ -177,3 +177,36 @@ fn status_and_export_write_nothing_and_never_repair() {
     let said = run(&config_path, &["queue", "status"]);
     assert!(said.contains("pending: 0"), "{said}");
 }
+
+#[test]
+fn export_never_follows_a_symlink_nor_keeps_a_readable_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), common::TOKEN);
+    let config = common::load(&config_path);
+    {
+        let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+        Submitter::new(&config, outbox).assist(&AssistPayload { screen: "home".into() }).unwrap();
+    }
+    // An existing world-readable file.
+    let out = dir.path().join("carry.jsonl");
+    std::fs::write(&out, "old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    run(&config_path, &["queue", "export", "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&out).unwrap().contains("\"state\":\"pending\""));
+    // A symlink planted where the export goes: the file it points to is left alone.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    run(&config_path, &["queue", "export", "--out", link.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_file() && meta.permissions().mode() & 0o777 == 0o600);
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        .count();
+    assert_eq!(leftovers, 0);
+}

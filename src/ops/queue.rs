@@ -88,17 +88,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
             return Ok(stats.pending == 0 && stats.dead_letters == 0);
         }
         QueueCommand::Export { out } => {
-            let io = |source| OperatorError::Io { path: out.clone(), source };
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&out)
-                .map_err(io)?;
-            let mut writer = std::io::BufWriter::new(file);
-            let n = outbox.export(&mut writer)?;
-            writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+            let n = export(&outbox, &out)?;
             println!("{n} submissions written to {}", out.display());
         }
         QueueCommand::RetryDead { id, all } => {
@@ -112,4 +102,26 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
         }
     }
     Ok(true)
+}
+
+/// Writes the export to a new file (created exclusively, mode 0600, so neither a symlink
+/// nor an existing file's mode is followed), then renames it over `out`: whatever was at
+/// `out` (a file of any mode, a symlink) is replaced, never written through.
+fn export(outbox: &Outbox, out: &Path) -> Result<u64, OperatorError> {
+    let io = |source| OperatorError::Io { path: out.to_path_buf(), source };
+    let name =
+        out.file_name().ok_or_else(|| OperatorError::Usage(format!("{}: not a file name", out.display())))?;
+    let tmp = out.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io)?;
+    let written = (|| {
+        let mut writer = std::io::BufWriter::new(file);
+        let n = outbox.export(&mut writer)?;
+        writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, out).map_err(io)?;
+        Ok(n)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
