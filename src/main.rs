@@ -37,7 +37,8 @@ enum Command {
         #[arg(long)]
         windowed: bool,
     },
-    /// Check a configuration file; print every problem with its line and field.
+    /// Check a configuration file and the files it names (token, CA, data directory); print
+    /// every problem with its line and field.
     CheckConfig {
         /// The file to check.
         file: PathBuf,
@@ -136,7 +137,7 @@ fn load_config(path: &std::path::Path) -> anyhow::Result<config::LoadedConfig> {
 }
 
 fn check_config(file: &std::path::Path) -> ExitCode {
-    match config::load(file) {
+    match config::check(file) {
         Ok(_) => {
             println!("{}: OK", file.display());
             ExitCode::SUCCESS

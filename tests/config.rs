@@ -1,6 +1,9 @@
 //! The hall config: the sample is valid, and each kind of mistake is refused with the file,
 //! the line and the field named, by the library and by `hall-kiosk check-config`.
 
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -187,11 +190,12 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn check_config_command_exits_non_zero_and_names_the_problem() {
     let bin = env!("CARGO_BIN_EXE_hall-kiosk");
-    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/example.toml");
+    let dir = tempfile::tempdir().unwrap();
+    // The example hall with a token file and data directory that exist here.
+    let good = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), "t0k3n");
     let out = Command::new(bin).arg("check-config").arg(&good).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     let text = example_text().replace("complex_working_days = 5", "complex_working_days = 0");
     std::fs::write(&bad, &text).unwrap();
@@ -227,4 +231,51 @@ fn kiosk_refuses_to_start_with_a_bad_config() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn check_config_checks_the_files_start_up_needs() {
+    let bin = env!("CARGO_BIN_EXE_hall-kiosk");
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), "t0k3n");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let token = dir.path().join("token");
+    let check = |field: &str, words: &str| {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let needle = format!("{} = ", field.rsplit('.').next().unwrap());
+        let out = Command::new(bin).arg("check-config").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let expected = format!("{}:{}: {field}: ", path.display(), line_of(&text, &needle, 0));
+        assert!(!out.status.success(), "passed with {words}");
+        assert!(
+            stderr.lines().any(|l| l.starts_with(&expected) && l.contains(words)),
+            "expected {expected}…{words}: {stderr}"
+        );
+    };
+    std::fs::remove_file(&token).unwrap();
+    check("server.token_file", "cannot read");
+    common::write_token(dir.path(), "t0k3n");
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    check("server.token_file", "chmod 600");
+    std::fs::write(&token, "\n").unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    check("server.token_file", "empty");
+    std::fs::write(&token, "first-token\nsecond-token\n").unwrap();
+    check("server.token_file", "one line");
+    common::write_token(dir.path(), "t0k3n");
+
+    std::fs::write(
+        &path,
+        text.replace("token_file = \"token\"", "token_file = \"token\"\nca_file = \"missing.pem\""),
+    )
+    .unwrap();
+    check("server.ca_file", "cannot read");
+    std::fs::write(dir.path().join("missing.pem"), "not a certificate").unwrap();
+    check("server.ca_file", "no PEM certificate");
+
+    std::fs::write(&path, text.replace("data_dir = \"data\"", "data_dir = \"token\"")).unwrap();
+    check("storage.data_dir", "not a directory");
+    std::fs::write(&path, &text).unwrap();
+    let out = Command::new(bin).arg("check-config").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

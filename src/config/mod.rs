@@ -5,6 +5,7 @@
 //! problem is reported as `FILE:LINE: FIELD: what is wrong` so an operator can fix it
 //! without reading code. See `kiosk-config/example.toml` for every field, commented.
 
+pub mod environment;
 mod locate;
 mod validate;
 
@@ -503,6 +504,24 @@ pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
     parse(path, &text)
+}
+
+/// [`load`], plus everything start-up checks outside the file (token file, CA file, data
+/// directory), each reported at the line of its field: what `check-config` runs.
+pub fn check(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
+    let loaded = parse(path, &text)?;
+    let problems: Vec<ConfigProblem> = environment::check(&loaded)
+        .into_iter()
+        .map(|(field, message)| ConfigProblem {
+            file: path.to_path_buf(),
+            line: locate::span_of(&text, &field).map(|s| locate::line_of(&text, s.start)),
+            field: field.to_string(),
+            message,
+        })
+        .collect();
+    if problems.is_empty() { Ok(loaded) } else { Err(ConfigError::Invalid(problems)) }
 }
 
 /// Parses and validates config text; `path` is only used in messages and to resolve paths.

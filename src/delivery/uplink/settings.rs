@@ -105,6 +105,12 @@ pub enum UplinkError {
         /// The token file.
         path: PathBuf,
     },
+    /// The token file holds more than one line or characters a header cannot carry.
+    #[error("server token file {path} must hold the token on one line, without spaces or control characters")]
+    TokenInvalid {
+        /// The token file.
+        path: PathBuf,
+    },
     /// The extra CA bundle could not be read or parsed.
     #[error("server CA file {path}: {why}")]
     CaFile {
@@ -132,17 +138,14 @@ pub enum UplinkError {
     Thread(std::io::Error),
 }
 
-/// Reads the bearer token, refusing a file that others may read.
+/// Reads the bearer token, refusing a file that others may read, an empty one, and one
+/// that is not a single token (it could never go into a header).
 pub fn read_token(path: &Path) -> Result<String, UplinkError> {
-    use std::os::unix::fs::PermissionsExt;
-    let err = |source| UplinkError::Token { path: path.to_path_buf(), source };
-    let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        return Err(UplinkError::TokenPermissions { path: path.to_path_buf(), mode: mode & 0o777 });
-    }
-    let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
-    if token.is_empty() {
-        return Err(UplinkError::TokenEmpty { path: path.to_path_buf() });
-    }
-    Ok(token)
+    use crate::config::environment::{TokenFileError, read_token_file};
+    read_token_file(path).map_err(|e| match e {
+        TokenFileError::Read { path, source } => UplinkError::Token { path, source },
+        TokenFileError::Mode { path, mode } => UplinkError::TokenPermissions { path, mode },
+        TokenFileError::Empty { path } => UplinkError::TokenEmpty { path },
+        TokenFileError::NotOneToken { path } => UplinkError::TokenInvalid { path },
+    })
 }
