@@ -393,3 +393,23 @@ async fn a_delivered_phone_number_does_not_stay_on_disk() {
     }
     let _ = stop.send(());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_token_is_picked_up_and_a_heartbeat_clears_the_alert() {
+    let rig = rig("not-the-right-token", OutboxOptions::default()).await;
+    // Nothing queued: only heartbeats (every 200 ms here) go out.
+    let (mut status, stop) = start(&rig);
+    tokio::time::timeout(Duration::from_secs(5), status.wait_for(|s| s.credentials_rejected))
+        .await
+        .unwrap()
+        .unwrap();
+    let token_dir = rig.settings.token_file.parent().unwrap().to_path_buf();
+    common::write_token(&token_dir, common::TOKEN);
+    tokio::time::timeout(Duration::from_secs(3), status.wait_for(|s| !s.credentials_rejected))
+        .await
+        .expect("the alert stays up although the server accepts the new token")
+        .unwrap();
+    let beats = rig.intake.counters.heartbeats.load(Ordering::Relaxed);
+    assert!(beats >= 1, "accepted heartbeats: {beats}");
+    let _ = stop.send(());
+}

@@ -23,14 +23,16 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::delivery::outbox::{
-    DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, OutboxError, PendingRow, QueueStats, now_ms,
+    DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, PendingRow, QueueStats, now_ms,
 };
 use crate::delivery::protocol::{IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
 
+mod flush;
 mod handle;
 mod heartbeat;
 pub mod policy;
 mod settings;
+mod token;
 
 pub use handle::{Stop, UplinkHandle, spawn, supervise};
 pub use policy::{
@@ -38,6 +40,8 @@ pub use policy::{
     redact_reply, retry_after_wait,
 };
 pub use settings::{UplinkError, UplinkSettings, read_token};
+
+use token::TokenFile;
 
 /// Rows read from the outbox at a time: memory stays flat whatever the queue length.
 const PAGE: usize = 64;
@@ -129,8 +133,8 @@ pub struct Uplink {
     settings: UplinkSettings,
     /// HTTPS client (rustls; certificates always verified).
     client: reqwest::Client,
-    /// The bearer token; re-read from its file while the server rejects it.
-    token: String,
+    /// The bearer token, re-read whenever its file changes.
+    token: TokenFile,
     /// Publishes [`UplinkStatus`] to the UI.
     status: watch::Sender<UplinkStatus>,
     /// Receives [`DeliveryEvent`]s, when someone asked for them.
@@ -159,7 +163,7 @@ impl Uplink {
                 why: "use https (plain http only to 127.0.0.1/localhost)".into(),
             });
         }
-        let token = read_token(&settings.token_file)?;
+        let token = TokenFile::read(&settings.token_file)?;
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(settings.request_timeout)
@@ -274,53 +278,6 @@ impl Uplink {
         tracing::info!("uplink stopped");
     }
 
-    /// Delivers every pending submission now, whatever its schedule, reporting each result
-    /// to `report`, until nothing is pending or `timeout` has passed. Transient failures are
-    /// waited out (backoff, `Retry-After`, both shortened to what is left of `timeout`); a
-    /// row that keeps failing is tried again on the next sweep, after the others. Stops at
-    /// once when the server refuses the credentials or is not the server (waiting cannot
-    /// fix those). Returns the queue figures afterwards.
-    pub async fn flush(
-        &mut self,
-        timeout: Duration,
-        mut report: impl FnMut(&DeliveryEvent),
-    ) -> Result<QueueStats, OutboxError> {
-        let deadline = later(timeout);
-        let mut after = 0;
-        'sweeps: while Instant::now() < deadline {
-            let rows = self.outbox.due(i64::MAX, after, PAGE)?;
-            if rows.is_empty() {
-                if after == 0 {
-                    break; // nothing pending at all
-                }
-                after = 0; // start a new sweep for the rows that failed
-                continue;
-            }
-            for row in rows {
-                after = row.seq;
-                let attempt = self.attempt(&row).await;
-                let (event, wait) = self.settle(&row, attempt);
-                report(&event);
-                match (&event, wait) {
-                    (DeliveryEvent::CredentialsRejected { .. } | DeliveryEvent::NotTheServer { .. }, _) => {
-                        break 'sweeps;
-                    }
-                    (_, Some(wait)) => {
-                        tokio::time::sleep_until(later(wait).min(deadline)).await;
-                        continue 'sweeps;
-                    }
-                    _ => {}
-                }
-                if Instant::now() >= deadline {
-                    break 'sweeps;
-                }
-            }
-        }
-        self.publish();
-        self.scrub();
-        self.outbox.stats()
-    }
-
     /// Sends one page of due rows. Returns early with a delay when an attempt fails.
     async fn pass(&mut self) -> Pass {
         let rows = match self.outbox.due(now_ms(), self.cursor, PAGE) {
@@ -339,13 +296,7 @@ impl Uplink {
             }
             return Pass::Idle;
         }
-        if self.status.borrow().credentials_rejected {
-            // Staff may have put a new token in place since: use it.
-            match read_token(&self.settings.token_file) {
-                Ok(token) => self.token = token,
-                Err(e) => tracing::error!(error = %e, "cannot re-read the token file"),
-            }
-        }
+        self.token.refresh();
         for row in rows {
             self.cursor = row.seq;
             let attempt = self.attempt(&row).await;
@@ -366,7 +317,7 @@ impl Uplink {
         let request = self
             .client
             .post(self.settings.endpoint(SUBMISSIONS_PATH))
-            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(AUTHORIZATION, self.token.header())
             .header(IDEMPOTENCY_KEY, &row.id)
             .header(CONTENT_TYPE, "application/json")
             .body(row.body.clone());
@@ -385,7 +336,7 @@ impl Uplink {
         };
         // The body matters only for a refusal; a 2xx whose body is cut off still counts.
         let body = match read_head(response, MAX_REASON_BYTES).await {
-            Ok(b) => redact_reply(&String::from_utf8_lossy(&b), &self.token),
+            Ok(b) => redact_reply(&String::from_utf8_lossy(&b), self.token.secret()),
             Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };
@@ -418,6 +369,7 @@ impl Uplink {
             }
             ReplyClass::Dead => {
                 self.failures = 0;
+                self.clear_alerts(); // the server's own refusal: URL and token are right
                 tracing::error!(id = %row.id, status = status.as_u16(), "the server refused a submission: kept as a dead letter for staff");
                 if let Err(e) = self.outbox.mark_dead(&row.id, status.as_u16(), &body, now) {
                     tracing::error!(id = %row.id, error = %e, "cannot record the dead letter; it stays pending");
@@ -514,6 +466,17 @@ impl Uplink {
     /// The backoff ceiling after `n` consecutive failures (see [`backoff_ceiling`]).
     fn ceiling(&self, n: u32) -> Duration {
         backoff_ceiling(self.settings.backoff_base, self.settings.backoff_cap, n)
+    }
+
+    /// An accepted request (a heartbeat, the server's own refusal): the token and the URL
+    /// are right, so those alerts go; a delivery failure's `last_error` stays.
+    fn clear_alerts(&self) {
+        self.status.send_if_modified(|s| {
+            let changed = s.credentials_rejected || s.not_the_server;
+            s.credentials_rejected = false;
+            s.not_the_server = false;
+            changed
+        });
     }
 
     fn clear_credentials_alert(&self) {
@@ -620,7 +583,7 @@ mod tests {
         let up = Uplink::new(outbox, settings.clone()).unwrap();
         let secs: Vec<u64> = (1..=11).map(|n| up.ceiling(n).as_secs()).collect();
         assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
-        assert_eq!(up.token, "t0k3n");
+        assert_eq!(up.token.secret(), "t0k3n");
 
         std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
