@@ -98,7 +98,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("hall-kiosk: {e:#}");
+            eprintln!("hall-kiosk: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
@@ -130,6 +130,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The error and its causes, each said once: many of the library's messages already end
+/// with their cause, which `{:#}` would repeat.
+fn describe(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn load_config(path: &std::path::Path) -> anyhow::Result<config::LoadedConfig> {

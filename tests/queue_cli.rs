@@ -210,3 +210,38 @@ fn export_never_follows_a_symlink_nor_keeps_a_readable_mode() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+#[test]
+fn errors_say_their_cause_once_and_a_closed_pipe_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), common::TOKEN);
+    // No outbox yet: status says so, once.
+    let (ok, _, err) = run_status(&config_path, &["queue", "status"]);
+    assert!(!ok);
+    let cause = "no outbox here";
+    assert_eq!(err.matches(cause).count(), 1, "{err}");
+
+    let config = common::load(&config_path);
+    {
+        let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+        let submitter = Submitter::new(&config, outbox);
+        for i in 0..50 {
+            let id = submitter.assist(&AssistPayload { screen: format!("s{i}") }).unwrap().id.to_string();
+            submitter.outbox().mark_dead(&id, 400, "refused", now_ms()).unwrap();
+        }
+    }
+    // `queue status | head -1`: the reader is gone before the command writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hall-kiosk"))
+        .arg("--config")
+        .arg(&config_path)
+        .args(["queue", "status"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

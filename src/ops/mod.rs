@@ -15,6 +15,11 @@ use crate::delivery::outbox::{ExportError, OpenReport, Outbox, OutboxError};
 use crate::delivery::submission::SubmitError;
 use crate::delivery::uplink::{DeliveryEvent, UplinkError};
 
+/// `println!` for operator commands: see [`say`].
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::ops::say(format_args!($($arg)*)) };
+}
+
 pub mod display;
 pub mod queue;
 pub mod simulate;
@@ -97,6 +102,18 @@ pub(crate) fn print_event(event: &DeliveryEvent) {
             format!("dead {id} {status} {reason}")
         }
     };
+    say!("{line}");
+}
+
+/// Prints one line on standard output. When the reader has gone away (`queue status |
+/// head -1`), the command ends quietly with status 141, as a Unix tool stopped by SIGPIPE
+/// does, instead of panicking; everything it did so far is committed.
+pub fn say(line: std::fmt::Arguments<'_>) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+    let written = out.write_fmt(line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+    }
 }

@@ -55,7 +55,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
             let report = Outbox::repair(&dir)?;
             warn_moved_aside(&report);
             if report.moved_aside.is_none() {
-                println!("the outbox is intact; nothing to repair");
+                say!("the outbox is intact; nothing to repair");
             }
             return Ok(true);
         }
@@ -66,12 +66,12 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
         QueueCommand::Status => {
             let s = outbox.stats()?;
             let when = |ms: Option<i64>| ms.map(rfc3339).unwrap_or_else(|| "-".into());
-            println!("pending: {}", s.pending);
-            println!("dead letters: {}", s.dead_letters);
-            println!("oldest pending: {}", when(s.oldest_pending_ms));
-            println!("last delivery: {}", when(s.last_delivery_ms));
+            say!("pending: {}", s.pending);
+            say!("dead letters: {}", s.dead_letters);
+            say!("oldest pending: {}", when(s.oldest_pending_ms));
+            say!("last delivery: {}", when(s.last_delivery_ms));
             for d in outbox.dead_letters()? {
-                println!(
+                say!(
                     "dead {} {} {} {}: {}",
                     d.id,
                     d.kind,
@@ -84,12 +84,12 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
         QueueCommand::Flush { timeout } => {
             let mut uplink = Uplink::new(outbox, UplinkSettings::from_config(&config)?)?;
             let stats = runtime()?.block_on(uplink.flush(Duration::from_secs(timeout), print_event))?;
-            println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
+            say!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
             return Ok(stats.pending == 0 && stats.dead_letters == 0);
         }
         QueueCommand::Export { out } => {
             let n = export(&outbox, &out)?;
-            println!("{n} submissions written to {}", out.display());
+            say!("{n} submissions written to {}", out.display());
         }
         QueueCommand::RetryDead { id, all } => {
             let which = match (id, all) {
@@ -98,7 +98,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
                 _ => return Err(OperatorError::Usage("give a submission id or --all".into())),
             };
             let n = outbox.retry_dead(&which)?;
-            println!("{n} dead letters queued again");
+            say!("{n} dead letters queued again");
         }
     }
     Ok(true)

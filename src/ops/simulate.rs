@@ -1,7 +1,6 @@
 //! `hall-kiosk simulate`: sample submissions through the screens' own path, delivered by
 //! the kiosk's own uplink, for demos and soak tests.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -118,7 +117,7 @@ pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorE
                             while let Ok(event) = events.try_recv() {
                                 print_event(&event);
                             }
-                            println!("done: 0 pending, {} dead letters", stats.dead_letters);
+                            say!("done: 0 pending, {} dead letters", stats.dead_letters);
                             break Ok(());
                         }
                     }
@@ -141,12 +140,9 @@ fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) ->
             submitter.rating(&sample_rating(config, i - args.complaints))?
         };
         let ticket = receipt.ticket.as_ref().map(|t| t.number.to_string()).unwrap_or_else(|| "-".into());
-        {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "queued {} {} {ticket}", receipt.id, receipt.kind);
-            if let (true, Some(t)) = (args.show_links, &receipt.ticket) {
-                let _ = writeln!(out, "link {} {}", t.number, t.link);
-            }
+        say!("queued {} {} {ticket}", receipt.id, receipt.kind);
+        if let (true, Some(t)) = (args.show_links, &receipt.ticket) {
+            say!("link {} {}", t.number, t.link);
         }
         if let Some(p) = pause {
             std::thread::sleep(p);
