@@ -327,6 +327,8 @@ async fn tracking_page_shows_the_ticket_only_with_its_token() {
     let client = reqwest::Client::new();
     let page = client.get(&ticket.link).send().await.unwrap();
     assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
     assert!(html.contains(ticket.number.as_str()) && html.contains("答复期限"), "{html}");
     assert!(html.contains(&ticket.reply_due.to_string()), "{html}");

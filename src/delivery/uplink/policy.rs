@@ -38,12 +38,22 @@ pub fn classify(status: StatusCode) -> ReplyClass {
 /// the protocol's JSON (`{"error": "..."}`); 404 and 405 never do (the endpoints are fixed,
 /// so they mean a wrong `base_url` or something in between).
 pub fn classify_reply(status: StatusCode, body: &[u8]) -> ReplyClass {
+    if status == StatusCode::CONFLICT && is_ticket_collision(body) {
+        // Another submission has this ticket number: no retry can fix that; staff must.
+        return ReplyClass::Dead;
+    }
     match classify(status) {
         ReplyClass::Dead if matches!(status.as_u16(), 404 | 405) || !is_protocol_error(body) => {
             ReplyClass::NotTheServer
         }
         class => class,
     }
+}
+
+/// Whether a 409's body says the ticket number is taken (`"conflict": "ticket_number"`).
+fn is_ticket_collision(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("conflict").and_then(|c| c.as_str()) == Some("ticket_number"))
 }
 
 /// Whether a body is the protocol's refusal: a JSON object with an `error` string.
@@ -156,6 +166,9 @@ mod tests {
         assert_eq!(c(413, ""), ReplyClass::NotTheServer);
         assert_eq!(c(400, r#"{"error":3}"#), ReplyClass::NotTheServer);
         assert_eq!(c(503, "<html>"), ReplyClass::Retry);
+        assert_eq!(c(409, r#"{"error":"taken","conflict":"ticket_number"}"#), ReplyClass::Dead);
+        assert_eq!(c(409, r#"{"error":"busy"}"#), ReplyClass::Retry);
+        assert_eq!(c(409, ""), ReplyClass::Retry);
         assert_eq!(c(401, ""), ReplyClass::CredentialsRejected);
         assert_eq!(c(201, ""), ReplyClass::Delivered);
     }
