@@ -122,3 +122,22 @@ async fn tracking_pages_are_not_cached_or_referred() {
     assert_eq!(page.headers()["cache-control"], "no-store");
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
 }
+
+#[test]
+fn other_departments_are_accepted_and_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = intake(dir.path());
+    let post = |others: serde_json::Value| {
+        let id = uuid::Uuid::now_v7().to_string();
+        let body = serde_json::json!({
+            "id": id, "kind": "complaint", "kiosk_id": "K01",
+            "created_at": "2026-11-20T10:00:00.000+08:00", "ticket": null,
+            "payload": {"problem_type": "pushed-between-departments", "department": "tax", "other_departments": others}
+        });
+        server.submit(&headers("token-of-k01", &id), body.to_string().as_bytes()).0
+    };
+    assert_eq!(post(serde_json::json!(["health", "civil-affairs"])), StatusCode::CREATED);
+    assert_eq!(post(serde_json::json!(["a", "b", "c", "d", "e", "f"])), StatusCode::BAD_REQUEST);
+    assert_eq!(post(serde_json::json!("health")), StatusCode::BAD_REQUEST);
+    assert_eq!(server.stored_ids().len(), 1);
+}

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::config::{Complexity, LoadedConfig};
 use crate::delivery::outbox::{NewSubmission, Outbox, OutboxError, Rendered};
 use crate::delivery::protocol::{
-    AssistPayload, ComplaintPayload, Kind, Personal, RatingPayload, SubmissionBody, TicketRef,
+    AssistPayload, ComplaintPayload, Kind, MAX_OTHER_DEPARTMENTS, Personal, RatingPayload, SubmissionBody,
+    TicketRef,
 };
 use crate::hall::phone::MobileNumber;
 use crate::hall::ticket::{TicketNumber, TrackingToken, tracking_link};
@@ -92,6 +93,8 @@ pub struct Submitter {
     complex_days: u32,
     /// Reply deadline class of each problem type id.
     complexity: HashMap<String, Complexity>,
+    /// The hall's department ids, which `other_departments` must name.
+    departments: std::collections::HashSet<String>,
     /// The last enqueue was refused for a full disk (cleared by the next success), so the
     /// screen can tell staff.
     disk_full: std::sync::atomic::AtomicBool,
@@ -116,6 +119,7 @@ impl Submitter {
             simple_days: c.deadlines.simple_working_days,
             complex_days: c.deadlines.complex_working_days,
             complexity: c.problem_types.iter().map(|p| (p.id.clone(), p.complexity)).collect(),
+            departments: c.departments.iter().map(|d| d.id.clone()).collect(),
             disk_full: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -144,6 +148,7 @@ impl Submitter {
         if !(1..=3).contains(&payload.visits) {
             return Err(SubmitError::Invalid(format!("visits is {}, must be 1, 2 or 3", payload.visits)));
         }
+        self.check_other_departments(payload)?;
         let mut payload = payload.clone();
         enforce_consent(&mut payload.phone, &mut payload.callback_requested, payload.consent_given);
         let payload = &payload;
@@ -156,6 +161,28 @@ impl Submitter {
             Complexity::Complex => self.complex_days,
         };
         self.submit_at(at, Kind::Complaint, payload, Some(days))
+    }
+
+    /// `other_departments`: at most a handful of the hall's department ids, each once, and
+    /// not the main `department` again.
+    fn check_other_departments(&self, payload: &ComplaintPayload) -> Result<(), SubmitError> {
+        let others = &payload.other_departments;
+        if others.len() > MAX_OTHER_DEPARTMENTS {
+            return Err(SubmitError::Invalid(format!(
+                "{} other departments; at most {MAX_OTHER_DEPARTMENTS}",
+                others.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for id in others {
+            if !self.departments.contains(id) {
+                return Err(SubmitError::Invalid(format!("other department {id:?} is not a department id")));
+            }
+            if !seen.insert(id) || payload.department.as_ref() == Some(id) {
+                return Err(SubmitError::Invalid(format!("department {id:?} is named twice")));
+            }
+        }
+        Ok(())
     }
 
     /// Queues a rating; a bad one (level 1 or 2) gets a ticket with the simple deadline.
@@ -276,6 +303,7 @@ mod tests {
         ComplaintPayload {
             problem_type: problem_type.into(),
             department: Some("tax".into()),
+            other_departments: Vec::new(),
             matter: None,
             details: vec!["asked-twice".into()],
             visits: 2,
@@ -351,6 +379,29 @@ mod tests {
         bad_phone.phone = Some(Personal("12345".into()));
         assert!(matches!(s.complaint(&bad_phone), Err(SubmitError::Invalid(_))));
         assert_eq!(s.outbox().stats().unwrap().pending, 3);
+    }
+
+    #[test]
+    fn other_departments_are_checked_against_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let s = Submitter::new(&config(), outbox);
+        let mut c = complaint("pushed-between-departments");
+        c.other_departments = vec!["health".into(), "social-security".into()];
+        s.complaint(&c).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_slice(&s.outbox().due(i64::MAX, 0, 1).unwrap()[0].body).unwrap();
+        assert_eq!(body["payload"]["other_departments"], serde_json::json!(["health", "social-security"]));
+        for bad in [
+            vec!["no-such-department".to_string()],
+            vec!["health".into(), "health".into()],
+            vec!["tax".into()], // the main department again
+            (0..6).map(|_| "health".to_string()).collect(),
+        ] {
+            c.other_departments = bad.clone();
+            assert!(matches!(s.complaint(&c), Err(SubmitError::Invalid(_))), "{bad:?}");
+        }
+        assert_eq!(s.outbox().stats().unwrap().pending, 1);
     }
 
     #[test]

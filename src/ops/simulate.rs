@@ -35,9 +35,22 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
     let matter = c.matters.get(pick(c.matters.len()));
     let with_phone = i.is_multiple_of(3);
     let problem = &c.problem_types[pick(c.problem_types.len())];
+    let department = matter.map(|m| m.department.clone());
+    // A complaint of being sent back and forth names two further departments.
+    let other_departments = if problem.id == "pushed-between-departments" {
+        c.departments
+            .iter()
+            .map(|d| d.id.clone())
+            .filter(|d| Some(d) != department.as_ref())
+            .take(2)
+            .collect()
+    } else {
+        Vec::new()
+    };
     ComplaintPayload {
         problem_type: problem.id.clone(),
-        department: matter.map(|m| m.department.clone()),
+        department,
+        other_departments,
         matter: matter.map(|m| m.id.clone()),
         details: problem.phrases.iter().take(i as usize % 3).map(|p| p.id.clone()).collect(),
         visits: (i % 3 + 1) as u8,

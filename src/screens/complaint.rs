@@ -258,6 +258,7 @@ impl ComplaintFlow {
                 .department
                 .map(|i| c.departments[i].id.clone())
                 .or_else(|| d.matter.map(|m| c.matters[m].department.clone())),
+            other_departments: Vec::new(), // the lead wires the screen
             matter: d.matter.map(|m| c.matters[m].id.clone()),
             details: d.phrases.iter().map(|&i| problem.phrases[i].id.clone()).collect(),
             visits: d.visits,
