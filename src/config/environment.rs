@@ -66,10 +66,10 @@ pub fn check(config: &LoadedConfig) -> Vec<(FieldPath, String)> {
     if let Err(e) = read_token_file(&config.resolve(&config.config.server.token_file)) {
         problems.push((server.field("token_file"), e.to_string()));
     }
-    if let Some(ca) = &config.config.server.ca_file {
-        if let Err(why) = check_ca_file(&config.resolve(ca)) {
-            problems.push((server.field("ca_file"), why));
-        }
+    if let Some(ca) = &config.config.server.ca_file
+        && let Err(why) = check_ca_file(&config.resolve(ca))
+    {
+        problems.push((server.field("ca_file"), why));
     }
     if let Err(why) = check_data_dir(&config.data_dir()) {
         problems.push((FieldPath::key("storage").field("data_dir"), why));
