@@ -187,6 +187,34 @@ mod tests {
         assert_eq!(rx.borrow().restarts, 2);
     }
 
+    #[test]
+    fn spawn_delivers_and_shuts_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "t0k3n\n").unwrap();
+        std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let settings = UplinkSettings {
+            base_url: "http://127.0.0.1:9/".parse().unwrap(),
+            kiosk_id: "K01".into(),
+            token_file: token,
+            ca_file: None,
+            heartbeat_every: Duration::from_secs(60),
+            request_timeout: Duration::from_millis(200),
+            backoff_base: Duration::from_millis(10),
+            backoff_cap: Duration::from_millis(100),
+            auth_retry: Duration::from_millis(100),
+            retry_after_max: Duration::from_millis(100),
+            retry_after_scale: 0.01,
+            dead_letter_retention: Duration::from_secs(3600),
+        };
+        let handle = spawn(&outbox, settings).unwrap();
+        let status = handle.status();
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(status.borrow().restarts, 0);
+        handle.shutdown(); // returns: the supervisor and the task stop
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_task_that_cannot_be_made_is_tried_again() {
         let (status, rx) = watch::channel(UplinkStatus::default());

@@ -195,7 +195,6 @@ impl Uplink {
     /// Publishes to `status` instead of its own channel, so a restarted uplink keeps the
     /// status (and its watchers) of the one it replaces.
     pub fn share_status(&mut self, status: watch::Sender<UplinkStatus>) {
-        status.send_modify(|s| s.queue = self.status.borrow().queue.clone());
         self.status = status;
     }
 
