@@ -167,35 +167,10 @@ impl Intake {
         let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
             return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key header missing"));
         };
-        let env: Envelope = match serde_json::from_slice(body) {
-            Ok(e) => e,
-            Err(e) => {
-                return (StatusCode::BAD_REQUEST, error_json(&format!("body is not a submission: {e}")));
-            }
+        let env = match parse_envelope(key, body) {
+            Ok(env) => env,
+            Err(why) => return (StatusCode::BAD_REQUEST, error_json(&why)),
         };
-        if env.id != key {
-            return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key differs from the body's id"));
-        }
-        if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
-            return (StatusCode::BAD_REQUEST, error_json("unknown kind or payload not an object"));
-        }
-        if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
-            return (StatusCode::BAD_REQUEST, error_json("created_at is not RFC 3339"));
-        }
-        if let Some(t) = &env.ticket {
-            let ok = TicketNumber::parse(&t.number).is_ok()
-                && t.token_sha256.len() == 64
-                && chrono::NaiveDate::parse_from_str(&t.reply_due, "%Y-%m-%d").is_ok();
-            if !ok {
-                return (StatusCode::BAD_REQUEST, error_json("ticket is malformed"));
-            }
-        }
-        if let Some(other) = env.payload.get("other_departments") {
-            let ok = other.as_array().is_some_and(|a| a.len() <= 5 && a.iter().all(|d| d.is_string()));
-            if !ok {
-                return (StatusCode::BAD_REQUEST, error_json("other_departments must be at most 5 ids"));
-            }
-        }
         // A token acts for its own kiosk only: its submissions and its ticket numbers.
         let ticket_kiosk = env.ticket.as_ref().and_then(|t| t.number.split('-').nth(1).map(str::to_string));
         if env.kiosk_id != kiosk || ticket_kiosk.is_some_and(|k| !k.eq_ignore_ascii_case(kiosk)) {
@@ -323,6 +298,35 @@ fn token_url(token: &str) -> String {
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The body as a submission, with every field the server relies on checked.
+fn parse_envelope(key: &str, body: &[u8]) -> Result<Envelope, String> {
+    let env: Envelope = serde_json::from_slice(body).map_err(|e| format!("body is not a submission: {e}"))?;
+    if env.id != key {
+        return Err("Idempotency-Key differs from the body's id".into());
+    }
+    if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
+        return Err("unknown kind or payload not an object".into());
+    }
+    if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
+        return Err("created_at is not RFC 3339".into());
+    }
+    if let Some(t) = &env.ticket {
+        let ok = TicketNumber::parse(&t.number).is_ok()
+            && t.token_sha256.len() == 64
+            && chrono::NaiveDate::parse_from_str(&t.reply_due, "%Y-%m-%d").is_ok();
+        if !ok {
+            return Err("ticket is malformed".into());
+        }
+    }
+    if let Some(other) = env.payload.get("other_departments") {
+        let ok = other.as_array().is_some_and(|a| a.len() <= 5 && a.iter().all(|d| d.is_string()));
+        if !ok {
+            return Err("other_departments must be at most 5 ids".into());
+        }
+    }
+    Ok(env)
 }
 
 fn stored_json(id: &str, result: &str) -> String {
