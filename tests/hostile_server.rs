@@ -85,6 +85,8 @@ async fn a_wrong_url_or_a_proxy_page_pauses_instead_of_dead_lettering() {
         ("404 Not Found", "<html><body>Not Found</body></html>"),
         ("405 Method Not Allowed", ""),
         ("400 Bad Request", "<html><body>nginx: request header too large</body></html>"),
+        // A captive portal or proxy answering 200 with its own page: not a delivery.
+        ("200 OK", "<html><body>Welcome to the free Wi-Fi</body></html>"),
     ] {
         let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n", body.len());
         let k = kiosk(raw_server(head, body.as_bytes().to_vec(), 1).await);

@@ -80,7 +80,8 @@ fn a_ticket_collision_is_not_an_idempotency_conflict() {
     assert_eq!(server.counters.conflicts.load(Ordering::Relaxed), 0);
     assert_eq!(server.counters.ticket_collisions.load(Ordering::Relaxed), 1);
     // The kiosk keeps it for staff instead of retrying forever.
-    let class = hall_kiosk::delivery::uplink::classify_reply(status, answer.to_string().as_bytes());
+    let class =
+        hall_kiosk::delivery::uplink::classify_reply(status, answer.to_string().as_bytes(), &other_id);
     assert_eq!(class, hall_kiosk::delivery::uplink::ReplyClass::Dead);
 }
 

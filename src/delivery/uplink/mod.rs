@@ -333,10 +333,10 @@ impl Uplink {
                 .and_then(|v| parse_retry_after(v, SystemTime::now())),
             _ => None,
         };
-        // The body matters only for a refusal; a 2xx whose body is cut off still counts.
+        // A success must name the submission (`classify_reply`): an answer cut off is tried
+        // again, and the server answers the repeat with 200.
         let body = match read_head(response, MAX_REASON_BYTES).await {
             Ok(b) => redact_reply(&String::from_utf8_lossy(&b), self.token.secret()),
-            Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };
         Attempt::Reply { status, retry_after, body }
@@ -350,7 +350,7 @@ impl Uplink {
             Attempt::Failed(error) => return self.retry(row, error, None),
             Attempt::Reply { status, retry_after, body } => (status, retry_after, body),
         };
-        match classify_reply(status, body.as_bytes()) {
+        match classify_reply(status, body.as_bytes(), &row.id) {
             ReplyClass::Delivered => {
                 self.failures = 0;
                 self.clear_credentials_alert();

@@ -34,20 +34,29 @@ pub fn classify(status: StatusCode) -> ReplyClass {
     }
 }
 
-/// [`classify`] with the answer's body: a refusal counts as the server's only when it is
-/// the protocol's JSON (`{"error": "..."}`); 404 and 405 never do (the endpoints are fixed,
-/// so they mean a wrong `base_url` or something in between).
-pub fn classify_reply(status: StatusCode, body: &[u8]) -> ReplyClass {
+/// [`classify`] with the answer's body, for the submission `id`: a success counts only when
+/// it is the server's JSON naming that id (`{"id": ...}`: a captive portal's or proxy's
+/// `200` page must not delete a submission), and a refusal only when it is the protocol's
+/// JSON (`{"error": "..."}`); 404 and 405 never do (the endpoints are fixed, so they mean a
+/// wrong `base_url` or something in between).
+pub fn classify_reply(status: StatusCode, body: &[u8], id: &str) -> ReplyClass {
     if status == StatusCode::CONFLICT && is_ticket_collision(body) {
         // Another submission has this ticket number: no retry can fix that; staff must.
         return ReplyClass::Dead;
     }
     match classify(status) {
+        ReplyClass::Delivered if !names_id(body, id) => ReplyClass::NotTheServer,
         ReplyClass::Dead if matches!(status.as_u16(), 404 | 405) || !is_protocol_error(body) => {
             ReplyClass::NotTheServer
         }
         class => class,
     }
+}
+
+/// Whether a success body is the server's JSON about this submission.
+fn names_id(body: &[u8], id: &str) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("id").and_then(|i| i.as_str()) == Some(id))
 }
 
 /// Whether a 409's body says the ticket number is taken (`"conflict": "ticket_number"`).
@@ -156,7 +165,7 @@ mod tests {
 
     #[test]
     fn only_the_servers_own_refusal_is_a_dead_letter() {
-        let c = |n, body: &str| classify_reply(StatusCode::from_u16(n).unwrap(), body.as_bytes());
+        let c = |n, body: &str| classify_reply(StatusCode::from_u16(n).unwrap(), body.as_bytes(), "id-1");
         let json = r#"{"error":"ticket is malformed"}"#;
         assert_eq!(c(400, json), ReplyClass::Dead);
         assert_eq!(c(422, json), ReplyClass::Dead);
@@ -170,7 +179,11 @@ mod tests {
         assert_eq!(c(409, r#"{"error":"busy"}"#), ReplyClass::Retry);
         assert_eq!(c(409, ""), ReplyClass::Retry);
         assert_eq!(c(401, ""), ReplyClass::CredentialsRejected);
-        assert_eq!(c(201, ""), ReplyClass::Delivered);
+        assert_eq!(c(201, r#"{"id":"id-1","result":"stored"}"#), ReplyClass::Delivered);
+        assert_eq!(c(200, r#"{"id":"id-1","result":"already stored"}"#), ReplyClass::Delivered);
+        assert_eq!(c(200, "<html>Welcome to the free Wi-Fi</html>"), ReplyClass::NotTheServer);
+        assert_eq!(c(201, r#"{"id":"another"}"#), ReplyClass::NotTheServer);
+        assert_eq!(c(204, ""), ReplyClass::NotTheServer);
     }
 
     #[test]
