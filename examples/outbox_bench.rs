@@ -38,7 +38,7 @@ fn main() {
     let token = "bench-token";
     std::fs::write(dir.path().join("token"), token).unwrap();
     std::fs::set_permissions(dir.path().join("token"), std::fs::Permissions::from_mode(0o600)).unwrap();
-    std::fs::write(dir.path().join("tokens"), token).unwrap();
+    std::fs::write(dir.path().join("tokens"), format!("K01 {token}\n")).unwrap();
 
     // The reference server, in its own process so its memory is not counted here.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -29,7 +29,10 @@ sed -e "s|^data_dir = .*|data_dir = \"$PWD/$demo/data\"|" \
     kiosk-config/example.toml > "$demo/kiosk.toml"
 target/debug/hall-kiosk check-config "$demo/kiosk.toml"
 
-target/debug/examples/intake_server --listen "127.0.0.1:$port" --db "$demo/intake.db" --tokens "$demo/token" &
+# The server's tokens file ties each token to its kiosk id (`kiosk_id token` per line).
+kiosk_id=$(sed -n 's/^id = "\(.*\)"/\1/p' "$demo/kiosk.toml" | head -1)
+(umask 077 && echo "$kiosk_id $(cat "$demo/token")" > "$demo/tokens")
+target/debug/examples/intake_server --listen "127.0.0.1:$port" --db "$demo/intake.db" --tokens "$demo/tokens" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 sleep 0.5

@@ -42,7 +42,8 @@ enum Command {
         #[arg(long)]
         windowed: bool,
     },
-    /// Check a configuration file; print every problem with its line and field.
+    /// Check a configuration file and the files it names (token, CA, data directory); print
+    /// every problem with its line and field.
     CheckConfig {
         /// The file to check.
         file: PathBuf,
@@ -70,7 +71,7 @@ enum Command {
     },
     /// Read a staff PIN from standard input and print its hash for `[staff] pin_hash`.
     HashPin,
-    /// Inspect and operate the outbox (status, flush, export, retry-dead).
+    /// Inspect and operate the outbox (status, flush, export, retry-dead, repair).
     #[command(subcommand)]
     Queue(hall_kiosk::ops::QueueCommand),
     /// Create sample submissions through the screens' own path and deliver them.
@@ -102,7 +103,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("hall-kiosk: {e:#}");
+            eprintln!("hall-kiosk: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
@@ -163,8 +164,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Queue(command)) => {
-            hall_kiosk::ops::queue(&cli.config, command)?;
-            Ok(ExitCode::SUCCESS)
+            let settled = hall_kiosk::ops::queue(&cli.config, command)?;
+            Ok(if settled { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Some(Command::Simulate(args)) => {
             hall_kiosk::ops::simulate(&cli.config, &args)?;
@@ -174,12 +175,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The error and its causes, each said once: many of the library's messages already end
+/// with their cause, which `{:#}` would repeat.
+fn describe(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn load_config(path: &std::path::Path) -> anyhow::Result<config::LoadedConfig> {
     config::load(path).map_err(|e| anyhow::anyhow!("the configuration cannot be used:\n{e}"))
 }
 
 fn check_config(file: &std::path::Path) -> ExitCode {
-    match config::load(file) {
+    match config::check(file) {
         Ok(_) => {
             println!("{}: OK", file.display());
             ExitCode::SUCCESS

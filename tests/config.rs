@@ -1,6 +1,9 @@
 //! The hall config: the sample is valid, and each kind of mistake is refused with the file,
 //! the line and the field named, by the library and by `hall-kiosk check-config`.
 
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -56,6 +59,30 @@ fn example_config_is_valid_and_realistic() {
 fn bad_url_names_line_and_field() {
     let text = example_text().replace("https://intake.example.gov.cn", "htps//intake");
     assert_problem(&text, line_of(&text, "htps//intake", 0), "server.base_url", "not a URL");
+}
+
+#[test]
+fn a_base_url_with_a_query_or_fragment_is_refused() {
+    for bad in ["https://intake.example.gov.cn/api?x=1", "https://intake.example.gov.cn/#v1"] {
+        let text = example_text().replace("https://intake.example.gov.cn", bad);
+        assert_problem(&text, line_of(&text, bad, 0), "server.base_url", "query");
+    }
+    let text = example_text().replace("https://intake.example.gov.cn", "https://intake.example.gov.cn/api/");
+    assert!(problems(&text).is_empty());
+}
+
+#[test]
+fn dead_letter_retention_is_checked_and_defaults_to_30_days() {
+    let text = example_text().replace("dead_letter_retention_days = 30", "dead_letter_retention_days = 0");
+    assert_problem(
+        &text,
+        line_of(&text, "dead_letter_retention_days = 0", 0),
+        "storage.dead_letter_retention_days",
+        "between 1 and 3650",
+    );
+    let text = example_text().replace("dead_letter_retention_days = 30", "");
+    let loaded = config::parse(Path::new("kiosk.toml"), &text).unwrap();
+    assert_eq!(loaded.config.storage.dead_letter_retention_days, 30);
 }
 
 #[test]
@@ -163,11 +190,12 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn check_config_command_exits_non_zero_and_names_the_problem() {
     let bin = env!("CARGO_BIN_EXE_hall-kiosk");
-    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/example.toml");
+    let dir = tempfile::tempdir().unwrap();
+    // The example hall with a token file and data directory that exist here.
+    let good = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), "t0k3n");
     let out = Command::new(bin).arg("check-config").arg(&good).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     let text = example_text().replace("complex_working_days = 5", "complex_working_days = 0");
     std::fs::write(&bad, &text).unwrap();
@@ -203,4 +231,51 @@ fn kiosk_refuses_to_start_with_a_bad_config() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn check_config_checks_the_files_start_up_needs() {
+    let bin = env!("CARGO_BIN_EXE_hall-kiosk");
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), "t0k3n");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let token = dir.path().join("token");
+    let check = |field: &str, words: &str| {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let needle = format!("{} = ", field.rsplit('.').next().unwrap());
+        let out = Command::new(bin).arg("check-config").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let expected = format!("{}:{}: {field}: ", path.display(), line_of(&text, &needle, 0));
+        assert!(!out.status.success(), "passed with {words}");
+        assert!(
+            stderr.lines().any(|l| l.starts_with(&expected) && l.contains(words)),
+            "expected {expected}…{words}: {stderr}"
+        );
+    };
+    std::fs::remove_file(&token).unwrap();
+    check("server.token_file", "cannot read");
+    common::write_token(dir.path(), "t0k3n");
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    check("server.token_file", "chmod 600");
+    std::fs::write(&token, "\n").unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    check("server.token_file", "empty");
+    std::fs::write(&token, "first-token\nsecond-token\n").unwrap();
+    check("server.token_file", "one line");
+    common::write_token(dir.path(), "t0k3n");
+
+    std::fs::write(
+        &path,
+        text.replace("token_file = \"token\"", "token_file = \"token\"\nca_file = \"missing.pem\""),
+    )
+    .unwrap();
+    check("server.ca_file", "cannot read");
+    std::fs::write(dir.path().join("missing.pem"), "not a certificate").unwrap();
+    check("server.ca_file", "no PEM certificate");
+
+    std::fs::write(&path, text.replace("data_dir = \"data\"", "data_dir = \"token\"")).unwrap();
+    check("storage.data_dir", "not a directory");
+    std::fs::write(&path, &text).unwrap();
+    let out = Command::new(bin).arg("check-config").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

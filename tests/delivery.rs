@@ -327,6 +327,8 @@ async fn tracking_page_shows_the_ticket_only_with_its_token() {
     let client = reqwest::Client::new();
     let page = client.get(&ticket.link).send().await.unwrap();
     assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
     assert!(html.contains(ticket.number.as_str()) && html.contains("答复期限"), "{html}");
     assert!(html.contains(&ticket.reply_due.to_string()), "{html}");
@@ -336,5 +338,80 @@ async fn tracking_page_shows_the_ticket_only_with_its_token() {
     assert_eq!(client.get(&wrong).send().await.unwrap().status(), 404);
     let bare = ticket.link.split('?').next().unwrap().to_string();
     assert_eq!(client.get(&bare).send().await.unwrap().status(), 404);
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_retry_after_does_not_kill_delivery() {
+    let mut rig = rig(common::TOKEN, OutboxOptions::default()).await;
+    // Production's factor 1.0, so the server's number is taken as it is.
+    rig.settings.retry_after_scale = 1.0;
+    rig.settings.retry_after_max = Duration::from_millis(100);
+    rig.faults.script.lock().unwrap().extend([
+        Fault::Status(503, Some("18446744073709551615".into())),
+        Fault::Status(429, Some("99999999999999".into())),
+        Fault::Status(503, Some("Fri, 31 Dec 9999 23:59:59 GMT".into())),
+    ]);
+    let ids = queue(&rig, 3);
+    let (status, stop) = start(&rig);
+    drained(&rig, Duration::from_secs(10)).await;
+    assert_exactly_once(&rig, &ids);
+    assert_eq!(status.borrow().restarts, 0);
+    let _ = stop.send(());
+}
+
+/// Whether any file in `dir` contains `needle`.
+fn on_disk(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::read(p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)))
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_phone_number_does_not_stay_on_disk() {
+    let rig = rig(common::TOKEN, OutboxOptions::default()).await;
+    let phone = "13912345678";
+    let mut payload = rating(1);
+    payload.phone = Some(hall_kiosk::delivery::protocol::Personal(phone.into()));
+    payload.consent_given = true;
+    payload.callback_requested = true;
+    rig.submitter.rating(&payload).unwrap();
+    let data = rig.submitter.outbox().path().parent().unwrap().to_path_buf();
+    assert!(!on_disk(&data, phone.as_bytes()).is_empty(), "queued: on disk until delivered");
+    let (_status, stop) = start(&rig);
+    drained(&rig, Duration::from_secs(5)).await;
+    // A killed kiosk must not leave it behind for more than a few seconds.
+    let started = Instant::now();
+    loop {
+        let found = on_disk(&data, phone.as_bytes());
+        if found.is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(3), "still on disk after delivery: {found:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_token_is_picked_up_and_a_heartbeat_clears_the_alert() {
+    let rig = rig("not-the-right-token", OutboxOptions::default()).await;
+    // Nothing queued: only heartbeats (every 200 ms here) go out.
+    let (mut status, stop) = start(&rig);
+    tokio::time::timeout(Duration::from_secs(5), status.wait_for(|s| s.credentials_rejected))
+        .await
+        .unwrap()
+        .unwrap();
+    let token_dir = rig.settings.token_file.parent().unwrap().to_path_buf();
+    common::write_token(&token_dir, common::TOKEN);
+    tokio::time::timeout(Duration::from_secs(3), status.wait_for(|s| !s.credentials_rejected))
+        .await
+        .expect("the alert stays up although the server accepts the new token")
+        .unwrap();
+    let beats = rig.intake.counters.heartbeats.load(Ordering::Relaxed);
+    assert!(beats >= 1, "accepted heartbeats: {beats}");
     let _ = stop.send(());
 }

@@ -38,6 +38,7 @@ fn outbox_sequence_is_per_day_and_never_repeats() {
     let payload = ComplaintPayload {
         problem_type: "other".into(),
         department: None,
+        other_departments: Vec::new(),
         matter: None,
         details: vec![],
         visits: 1,

@@ -22,7 +22,8 @@ struct Args {
     /// SQLite database of received submissions (created if missing).
     #[arg(long)]
     db: PathBuf,
-    /// File of accepted bearer tokens, one per line.
+    /// File of accepted bearer tokens: `kiosk_id token` per line (`#` starts a comment
+    /// line). Each token may submit only for its own kiosk id.
     #[arg(long)]
     tokens: PathBuf,
 }

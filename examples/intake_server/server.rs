@@ -29,6 +29,10 @@ pub struct Counters {
     pub replayed: AtomicU64,
     /// Answered 422: same key, different body.
     pub conflicts: AtomicU64,
+    /// Answered 409 `ticket_number`: another submission already has this ticket number.
+    pub ticket_collisions: AtomicU64,
+    /// Answered 403: a token used for another kiosk's submission.
+    pub forbidden: AtomicU64,
     /// Heartbeats received.
     pub heartbeats: AtomicU64,
 }
@@ -37,10 +41,33 @@ pub struct Counters {
 pub struct Intake {
     /// The submissions database.
     db: Mutex<Connection>,
-    /// Accepted bearer tokens.
-    tokens: Vec<String>,
+    /// Accepted bearer tokens, each with the one kiosk id it may act as.
+    tokens: Vec<KioskToken>,
     /// What happened so far.
     pub counters: Counters,
+}
+
+/// A bearer token and the kiosk it belongs to (one line `kiosk_id token` of the tokens file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskToken {
+    /// The kiosk id (`[kiosk] id`) this token may submit as.
+    pub kiosk_id: String,
+    /// The bearer token.
+    pub token: String,
+}
+
+impl KioskToken {
+    /// A token for `kiosk_id`.
+    pub fn new(kiosk_id: &str, token: &str) -> KioskToken {
+        KioskToken { kiosk_id: kiosk_id.into(), token: token.into() }
+    }
+}
+
+/// A success answer, serialised (never assembled by hand: an id may hold any character).
+#[derive(serde::Serialize)]
+struct Stored<'a> {
+    id: &'a str,
+    result: &'a str,
 }
 
 /// The fields of a submission the server checks and indexes.
@@ -62,8 +89,10 @@ struct TicketPart {
 }
 
 impl Intake {
-    /// Opens (or creates) the server database; `tokens` are the accepted bearer tokens.
-    pub fn open(path: &Path, tokens: Vec<String>) -> rusqlite::Result<Intake> {
+    /// Opens (or creates) the server database (mode 0600: it holds phone numbers);
+    /// `tokens` are the accepted bearer tokens with their kiosks.
+    pub fn open(path: &Path, tokens: Vec<KioskToken>) -> rusqlite::Result<Intake> {
+        private_file(path).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         let db = Connection::open(path)?;
         db.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         db.pragma_update(None, "synchronous", "FULL")?;
@@ -89,13 +118,28 @@ impl Intake {
         Ok(Intake { db: Mutex::new(db), tokens, counters: Counters::default() })
     }
 
-    /// Reads a tokens file: one bearer token per line, `#` starts a comment.
-    pub fn read_tokens(path: &Path) -> std::io::Result<Vec<String>> {
-        Ok(std::fs::read_to_string(path)?
-            .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect())
+    /// Reads a tokens file: one `kiosk_id token` per line; blank lines and lines starting
+    /// with `#` are skipped (a `#` inside a token is part of it).
+    pub fn read_tokens(path: &Path) -> std::io::Result<Vec<KioskToken>> {
+        let text = std::fs::read_to_string(path)?;
+        let mut tokens = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(kiosk), Some(token), None) => tokens.push(KioskToken::new(kiosk, token)),
+                _ => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("line {}: expected `kiosk_id token`", n + 1),
+                    ));
+                }
+            }
+        }
+        Ok(tokens)
     }
 
     /// Every stored submission id, in arrival order.
@@ -105,49 +149,36 @@ impl Intake {
         stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     }
 
-    fn authorised(&self, headers: &HeaderMap) -> bool {
-        let Some(given) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-            return false;
-        };
-        let Some(given) = given.strip_prefix("Bearer ") else {
-            return false;
-        };
+    /// The kiosk id whose token the request carries, if any.
+    fn authorised(&self, headers: &HeaderMap) -> Option<&str> {
+        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())?;
+        let given = given.strip_prefix("Bearer ")?;
         // Compare digests, so the comparison's time says nothing about the token.
         let given = sha256_hex(given.trim().as_bytes());
-        self.tokens.iter().any(|t| sha256_hex(t.as_bytes()) == given)
+        self.tokens.iter().find(|t| sha256_hex(t.token.as_bytes()) == given).map(|t| t.kiosk_id.as_str())
     }
 
     /// Handles `POST /v1/submissions`; returns the status and a JSON answer.
     pub fn submit(&self, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
-        if !self.authorised(headers) {
+        let Some(kiosk) = self.authorised(headers) else {
             return (StatusCode::UNAUTHORIZED, error_json("unknown or missing bearer token"));
-        }
+        };
         let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
             return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key header missing"));
         };
-        let env: Envelope = match serde_json::from_slice(body) {
-            Ok(e) => e,
-            Err(e) => {
-                return (StatusCode::BAD_REQUEST, error_json(&format!("body is not a submission: {e}")));
-            }
+        let env = match parse_envelope(key, body) {
+            Ok(env) => env,
+            Err(why) => return (StatusCode::BAD_REQUEST, error_json(&why)),
         };
-        if env.id != key {
-            return (StatusCode::BAD_REQUEST, error_json("Idempotency-Key differs from the body's id"));
-        }
-        if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
-            return (StatusCode::BAD_REQUEST, error_json("unknown kind or payload not an object"));
-        }
-        if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
-            return (StatusCode::BAD_REQUEST, error_json("created_at is not RFC 3339"));
-        }
-        if let Some(t) = &env.ticket {
-            let ok = TicketNumber::parse(&t.number).is_ok()
-                && t.token_sha256.len() == 64
-                && chrono::NaiveDate::parse_from_str(&t.reply_due, "%Y-%m-%d").is_ok();
-            if !ok {
-                return (StatusCode::BAD_REQUEST, error_json("ticket is malformed"));
-            }
+        // A token acts for its own kiosk only: its submissions and its ticket numbers.
+        let ticket_kiosk = env.ticket.as_ref().and_then(|t| t.number.split('-').nth(1).map(str::to_string));
+        if env.kiosk_id != kiosk || ticket_kiosk.is_some_and(|k| !k.eq_ignore_ascii_case(kiosk)) {
+            self.counters.forbidden.fetch_add(1, Ordering::Relaxed);
+            return (
+                StatusCode::FORBIDDEN,
+                error_json("this token may not submit for that kiosk or ticket number"),
+            );
         }
         let db = self.db.lock().unwrap();
         let inserted = db.execute(
@@ -167,7 +198,7 @@ impl Intake {
         match inserted {
             Ok(1) => {
                 self.counters.stored.fetch_add(1, Ordering::Relaxed);
-                (StatusCode::CREATED, format!("{{\"id\":\"{}\",\"result\":\"stored\"}}", env.id))
+                (StatusCode::CREATED, stored_json(&env.id, "stored"))
             }
             Ok(_) => {
                 let stored: Vec<u8> = db
@@ -175,7 +206,7 @@ impl Intake {
                     .unwrap();
                 if stored == body {
                     self.counters.replayed.fetch_add(1, Ordering::Relaxed);
-                    (StatusCode::OK, format!("{{\"id\":\"{}\",\"result\":\"already stored\"}}", env.id))
+                    (StatusCode::OK, stored_json(&env.id, "already stored"))
                 } else {
                     self.counters.conflicts.fetch_add(1, Ordering::Relaxed);
                     (
@@ -184,13 +215,15 @@ impl Intake {
                     )
                 }
             }
-            // Another submission already has this ticket number: a kiosk misconfiguration.
+            // Another submission already has this ticket number (the kiosk issued it twice):
+            // not an idempotency conflict, so answered apart from one.
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                self.counters.conflicts.fetch_add(1, Ordering::Relaxed);
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    error_json("ticket number already used by another submission"),
-                )
+                self.counters.ticket_collisions.fetch_add(1, Ordering::Relaxed);
+                let body = serde_json::json!({
+                    "error": "ticket number already used by another submission",
+                    "conflict": "ticket_number",
+                });
+                (StatusCode::CONFLICT, body.to_string())
             }
             Err(e) => (StatusCode::SERVICE_UNAVAILABLE, error_json(&format!("storage failed: {e}"))),
         }
@@ -198,15 +231,18 @@ impl Intake {
 
     /// Handles `POST /v1/heartbeat`.
     pub fn heartbeat(&self, headers: &HeaderMap, body: &[u8]) -> StatusCode {
-        if !self.authorised(headers) {
+        let Some(own) = self.authorised(headers) else {
             return StatusCode::UNAUTHORIZED;
-        }
+        };
         let Ok(beat) = serde_json::from_slice::<serde_json::Value>(body) else {
             return StatusCode::BAD_REQUEST;
         };
         let Some(kiosk) = beat.get("kiosk_id").and_then(|k| k.as_str()) else {
             return StatusCode::BAD_REQUEST;
         };
+        if kiosk != own {
+            return StatusCode::FORBIDDEN;
+        }
         self.counters.heartbeats.fetch_add(1, Ordering::Relaxed);
         let db = self.db.lock().unwrap();
         let _ = db.execute(
@@ -264,6 +300,51 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// The body as a submission, with every field the server relies on checked.
+fn parse_envelope(key: &str, body: &[u8]) -> Result<Envelope, String> {
+    let env: Envelope = serde_json::from_slice(body).map_err(|e| format!("body is not a submission: {e}"))?;
+    if env.id != key {
+        return Err("Idempotency-Key differs from the body's id".into());
+    }
+    if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
+        return Err("unknown kind or payload not an object".into());
+    }
+    if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
+        return Err("created_at is not RFC 3339".into());
+    }
+    if let Some(t) = &env.ticket {
+        let ok = TicketNumber::parse(&t.number).is_ok()
+            && t.token_sha256.len() == 64
+            && chrono::NaiveDate::parse_from_str(&t.reply_due, "%Y-%m-%d").is_ok();
+        if !ok {
+            return Err("ticket is malformed".into());
+        }
+    }
+    if let Some(other) = env.payload.get("other_departments") {
+        let ok = other.as_array().is_some_and(|a| a.len() <= 5 && a.iter().all(|d| d.is_string()));
+        if !ok {
+            return Err("other_departments must be at most 5 ids".into());
+        }
+    }
+    Ok(env)
+}
+
+fn stored_json(id: &str, result: &str) -> String {
+    serde_json::to_string(&Stored { id, result }).expect("strings always serialise")
+}
+
+/// Creates the file with mode 0600 if missing, or sets 0600 on it.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+/// Headers of every tracking page: the token is in its URL, so it must not be cached or
+/// passed on as a referrer.
+const TRACKING_HEADERS: [(header::HeaderName, &str); 2] =
+    [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")];
+
 fn error_json(message: &str) -> String {
     serde_json::json!({ "error": message }).to_string()
 }
@@ -299,8 +380,8 @@ pub fn router(intake: Arc<Intake>) -> Router {
                  Query(q): Query<TrackQuery>| async move {
                     let english = q.lang.as_deref() == Some("en");
                     match s.tracking_page(&number, q.k.as_deref().unwrap_or(""), english) {
-                        Some(page) => Html(page).into_response(),
-                        None => not_found(english),
+                        Some(page) => (TRACKING_HEADERS, Html(page)).into_response(),
+                        None => (TRACKING_HEADERS, not_found(english)).into_response(),
                     }
                 },
             ),

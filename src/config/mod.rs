@@ -6,6 +6,7 @@
 //! without reading code. See `kiosk-config/example.toml` for every field, commented.
 
 mod display;
+pub mod environment;
 mod locate;
 mod printer;
 mod validate;
@@ -281,6 +282,14 @@ pub struct TrackingSection {
 pub struct StorageSection {
     /// Directory of the outbox database; relative paths are relative to the config file.
     pub data_dir: PathBuf,
+    /// Days a dead letter keeps its personal fields (phone, free text) before they are
+    /// removed and staff are told (1–3650).
+    #[serde(default = "default_dead_letter_retention")]
+    pub dead_letter_retention_days: u32,
+}
+
+fn default_dead_letter_retention() -> u32 {
+    30
 }
 
 /// `[deadlines]`: promised reply times.
@@ -515,6 +524,24 @@ pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
     parse(path, &text)
+}
+
+/// [`load`], plus everything start-up checks outside the file (token file, CA file, data
+/// directory), each reported at the line of its field: what `check-config` runs.
+pub fn check(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
+    let loaded = parse(path, &text)?;
+    let problems: Vec<ConfigProblem> = environment::check(&loaded)
+        .into_iter()
+        .map(|(field, message)| ConfigProblem {
+            file: path.to_path_buf(),
+            line: locate::span_of(&text, &field).map(|s| locate::line_of(&text, s.start)),
+            field: field.to_string(),
+            message,
+        })
+        .collect();
+    if problems.is_empty() { Ok(loaded) } else { Err(ConfigError::Invalid(problems)) }
 }
 
 /// Parses and validates config text; `path` is only used in messages and to resolve paths.

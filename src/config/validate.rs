@@ -61,6 +61,12 @@ pub fn validate(config: &Config) -> Checked {
     if !(0.0..=1.0).contains(&config.audio.volume) {
         p.add(FieldPath::key("audio").field("volume"), "must be between 0.0 and 1.0");
     }
+    if !(1..=3650).contains(&config.storage.dead_letter_retention_days) {
+        p.add(
+            FieldPath::key("storage").field("dead_letter_retention_days"),
+            "must be between 1 and 3650 days",
+        );
+    }
     if config.server.heartbeat_secs < 10 || config.server.heartbeat_secs > 3600 {
         p.add(FieldPath::key("server").field("heartbeat_secs"), "must be between 10 and 3600 seconds");
     }
@@ -143,6 +149,10 @@ fn check_ui(config: &Config, p: &mut Problems) {
 fn check_url(p: &mut Problems, path: FieldPath, value: &str) {
     match url::Url::parse(value) {
         Err(e) => p.add(path, format!("{value:?} is not a URL ({e})")),
+        // Paths are appended to it: a query or fragment would swallow them.
+        Ok(u) if u.query().is_some() || u.fragment().is_some() => {
+            p.add(path, format!("{value:?} has a query (?…) or fragment (#…); give the base URL only"))
+        }
         Ok(u) if u.scheme() == "https" && u.host().is_some() => {}
         Ok(u) if u.scheme() == "http" && is_loopback(&u) => {}
         Ok(u) if u.scheme() == "http" => p.add(

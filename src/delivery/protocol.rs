@@ -14,6 +14,8 @@ use crate::config::Language;
 pub const SUBMISSIONS_PATH: &str = "/v1/submissions";
 /// Path of the heartbeat endpoint, below the configured base URL.
 pub const HEARTBEAT_PATH: &str = "/v1/heartbeat";
+/// Most further departments a complaint may name besides `department`.
+pub const MAX_OTHER_DEPARTMENTS: usize = 5;
 /// Header carrying the submission id, so the server can recognise a retry.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
@@ -109,6 +111,10 @@ pub struct ComplaintPayload {
     pub problem_type: String,
     /// Id of the department concerned, when the citizen knew it.
     pub department: Option<String>,
+    /// Further departments the citizen was sent between (the "pushed between departments"
+    /// problem type); at most [`MAX_OTHER_DEPARTMENTS`], left out of the body when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_departments: Vec<String>,
     /// Id of the service matter (事项), when the citizen picked one.
     pub matter: Option<String>,
     /// Ids of the quick-pick phrases the citizen tapped.
@@ -246,6 +252,7 @@ mod tests {
         let c = ComplaintPayload {
             problem_type: "other".into(),
             department: None,
+            other_departments: vec![],
             matter: None,
             details: vec![],
             visits: 1,
@@ -257,7 +264,15 @@ mod tests {
         };
         let json = serde_json::to_string(&c).unwrap();
         assert!(json.contains("\"language\":\"zh-CN\""), "{json}");
+        assert!(!json.contains("other_departments"), "left out when empty: {json}");
         let back: ComplaintPayload = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
+        let with = ComplaintPayload { other_departments: vec!["tax".into(), "health".into()], ..c };
+        let json = serde_json::to_string(&with).unwrap();
+        assert!(
+            json.contains("\"department\":null,\"other_departments\":[\"tax\",\"health\"],\"matter\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<ComplaintPayload>(&json).unwrap(), with);
     }
 }

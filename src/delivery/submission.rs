@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::config::{Complexity, LoadedConfig};
 use crate::delivery::outbox::{NewSubmission, Outbox, OutboxError, Rendered};
 use crate::delivery::protocol::{
-    AssistPayload, ComplaintPayload, Kind, Personal, RatingPayload, SubmissionBody, TicketRef,
+    AssistPayload, ComplaintPayload, Kind, MAX_OTHER_DEPARTMENTS, Personal, RatingPayload, SubmissionBody,
+    TicketRef,
 };
 use crate::hall::phone::MobileNumber;
 use crate::hall::ticket::{TicketNumber, TrackingToken, tracking_link};
@@ -92,6 +93,8 @@ pub struct Submitter {
     complex_days: u32,
     /// Reply deadline class of each problem type id.
     complexity: HashMap<String, Complexity>,
+    /// The hall's department ids, which `other_departments` must name.
+    departments: std::collections::HashSet<String>,
     /// The last enqueue was refused for a full disk (cleared by the next success), so the
     /// screen can tell staff.
     disk_full: std::sync::atomic::AtomicBool,
@@ -116,6 +119,7 @@ impl Submitter {
             simple_days: c.deadlines.simple_working_days,
             complex_days: c.deadlines.complex_working_days,
             complexity: c.problem_types.iter().map(|p| (p.id.clone(), p.complexity)).collect(),
+            departments: c.departments.iter().map(|d| d.id.clone()).collect(),
             disk_full: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -144,9 +148,10 @@ impl Submitter {
         if !(1..=3).contains(&payload.visits) {
             return Err(SubmitError::Invalid(format!("visits is {}, must be 1, 2 or 3", payload.visits)));
         }
-        if payload.phone.is_some() && !payload.consent_given {
-            return Err(SubmitError::Invalid("a phone number needs the citizen's consent".into()));
-        }
+        self.check_other_departments(payload)?;
+        let mut payload = payload.clone();
+        enforce_consent(&mut payload.phone, &mut payload.callback_requested, payload.consent_given);
+        let payload = &payload;
         check_phone(payload.phone.as_ref())?;
         let complexity = self.complexity.get(&payload.problem_type).ok_or_else(|| {
             SubmitError::Invalid(format!("unknown problem type {:?}", payload.problem_type))
@@ -156,6 +161,28 @@ impl Submitter {
             Complexity::Complex => self.complex_days,
         };
         self.submit_at(at, Kind::Complaint, payload, Some(days))
+    }
+
+    /// `other_departments`: at most a handful of the hall's department ids, each once, and
+    /// not the main `department` again.
+    fn check_other_departments(&self, payload: &ComplaintPayload) -> Result<(), SubmitError> {
+        let others = &payload.other_departments;
+        if others.len() > MAX_OTHER_DEPARTMENTS {
+            return Err(SubmitError::Invalid(format!(
+                "{} other departments; at most {MAX_OTHER_DEPARTMENTS}",
+                others.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for id in others {
+            if !self.departments.contains(id) {
+                return Err(SubmitError::Invalid(format!("other department {id:?} is not a department id")));
+            }
+            if !seen.insert(id) || payload.department.as_ref() == Some(id) {
+                return Err(SubmitError::Invalid(format!("department {id:?} is named twice")));
+            }
+        }
+        Ok(())
     }
 
     /// Queues a rating; a bad one (level 1 or 2) gets a ticket with the simple deadline.
@@ -172,6 +199,9 @@ impl Submitter {
         if !(1..=5).contains(&payload.level) {
             return Err(SubmitError::Invalid(format!("level is {}, must be 1 to 5", payload.level)));
         }
+        let mut payload = payload.clone();
+        enforce_consent(&mut payload.phone, &mut payload.callback_requested, payload.consent_given);
+        let payload = &payload;
         check_phone(payload.phone.as_ref())?;
         let days = payload.is_bad().then_some(self.simple_days);
         self.submit_at(at, Kind::Rating, payload, days)
@@ -236,6 +266,16 @@ impl Submitter {
     }
 }
 
+/// A phone number goes into a body only with the citizen's consent. A screen that hands
+/// one over without it (a flow that kept the number after consent was withdrawn) loses the
+/// number and the call-back wish here, whatever the kind; the rest is still submitted.
+fn enforce_consent(phone: &mut Option<Personal>, callback_requested: &mut bool, consent_given: bool) {
+    if !consent_given && phone.take().is_some() {
+        *callback_requested = false;
+        tracing::warn!("a phone number without consent was dropped from a submission (screen bug)");
+    }
+}
+
 /// A phone number in a payload must be a mainland mobile number (the screen checks it as
 /// the citizen types; this catches a screen that did not).
 fn check_phone(phone: Option<&Personal>) -> Result<(), SubmitError> {
@@ -263,6 +303,7 @@ mod tests {
         ComplaintPayload {
             problem_type: problem_type.into(),
             department: Some("tax".into()),
+            other_departments: Vec::new(),
             matter: None,
             details: vec!["asked-twice".into()],
             visits: 2,
@@ -338,5 +379,65 @@ mod tests {
         bad_phone.phone = Some(Personal("12345".into()));
         assert!(matches!(s.complaint(&bad_phone), Err(SubmitError::Invalid(_))));
         assert_eq!(s.outbox().stats().unwrap().pending, 3);
+    }
+
+    #[test]
+    fn other_departments_are_checked_against_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let s = Submitter::new(&config(), outbox);
+        let mut c = complaint("pushed-between-departments");
+        c.other_departments = vec!["health".into(), "social-security".into()];
+        s.complaint(&c).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_slice(&s.outbox().due(i64::MAX, 0, 1).unwrap()[0].body).unwrap();
+        assert_eq!(body["payload"]["other_departments"], serde_json::json!(["health", "social-security"]));
+        for bad in [
+            vec!["no-such-department".to_string()],
+            vec!["health".into(), "health".into()],
+            vec!["tax".into()], // the main department again
+            (0..6).map(|_| "health".to_string()).collect(),
+        ] {
+            c.other_departments = bad.clone();
+            assert!(matches!(s.complaint(&c), Err(SubmitError::Invalid(_))), "{bad:?}");
+        }
+        assert_eq!(s.outbox().stats().unwrap().pending, 1);
+    }
+
+    #[test]
+    fn a_phone_without_consent_never_reaches_a_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let s = Submitter::new(&config(), outbox);
+        let rating = RatingPayload {
+            window: "3".into(),
+            staff_id: None,
+            matter: None,
+            level: 5,
+            tags: vec![],
+            probable_repeat: false,
+            phone: Some(Personal("13800138000".into())),
+            callback_requested: true,
+            consent_given: false,
+        };
+        s.rating(&rating).unwrap();
+        let mut c = complaint("overdue");
+        c.consent_given = false;
+        s.complaint(&c).unwrap();
+        for row in s.outbox().due(i64::MAX, 0, 10).unwrap() {
+            let raw = String::from_utf8(row.body.clone()).unwrap();
+            assert!(!raw.contains("13800138000"), "{raw}");
+            let body: serde_json::Value = serde_json::from_slice(&row.body).unwrap();
+            assert_eq!(body["payload"]["phone"], serde_json::Value::Null);
+            assert_eq!(body["payload"]["callback_requested"], false);
+        }
+        // With consent it is sent.
+        c.consent_given = true;
+        s.complaint(&c).unwrap();
+        assert!(
+            String::from_utf8(s.outbox().due(i64::MAX, 0, 10).unwrap()[2].body.clone())
+                .unwrap()
+                .contains("13800138000")
+        );
     }
 }

@@ -11,9 +11,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::config::{ConfigError, LoadedConfig};
-use crate::delivery::outbox::{ExportError, Outbox, OutboxError};
+use crate::delivery::outbox::{ExportError, OpenReport, Outbox, OutboxError};
 use crate::delivery::submission::SubmitError;
 use crate::delivery::uplink::{DeliveryEvent, UplinkError};
+
+/// `println!` for operator commands: see [`say`].
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::ops::say(format_args!($($arg)*)) };
+}
 
 pub mod display;
 pub mod print_test;
@@ -55,17 +60,23 @@ pub enum OperatorError {
     Usage(String),
 }
 
+/// Opens the outbox the way the kiosk does (creating it, moving a corrupt one aside):
+/// for `simulate`, which stands in for the kiosk.
 pub(crate) fn open(config: &LoadedConfig) -> Result<Outbox, OperatorError> {
     let (outbox, report) = Outbox::open(&config.data_dir())?;
-    if let Some(aside) = report.moved_aside {
+    warn_moved_aside(&report);
+    Ok(outbox)
+}
+
+pub(crate) fn warn_moved_aside(report: &OpenReport) {
+    if let Some(aside) = &report.moved_aside {
         eprintln!(
             "WARNING: the outbox database was corrupt ({}); it was moved to {} and a fresh one started. \
              Hand the old file to support: what it held was not delivered.",
-            report.reason.unwrap_or_default(),
+            report.reason.as_deref().unwrap_or_default(),
             aside.display()
         );
     }
-    Ok(outbox)
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, OperatorError> {
@@ -86,10 +97,25 @@ pub(crate) fn print_event(event: &DeliveryEvent) {
         DeliveryEvent::CredentialsRejected { id, status } => {
             format!("credentials-rejected {id} {status} (fix the token file; nothing is lost)")
         }
+        DeliveryEvent::NotTheServer { id, status } => {
+            format!("not-the-server {id} {status} (check [server] base_url; nothing is lost)")
+        }
         DeliveryEvent::DeadLettered { id, status, reason } => {
             format!("dead {id} {status} {reason}")
         }
     };
+    say!("{line}");
+}
+
+/// Prints one line on standard output. When the reader has gone away (`queue status |
+/// head -1`), the command ends quietly with status 141, as a Unix tool stopped by SIGPIPE
+/// does, instead of panicking; everything it did so far is committed.
+pub fn say(line: std::fmt::Arguments<'_>) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+    let written = out.write_fmt(line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(141);
+    }
 }

@@ -2,10 +2,11 @@
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::{OperatorError, open, print_event, runtime};
+use super::{OperatorError, print_event, runtime, warn_moved_aside};
 use crate::config;
-use crate::delivery::outbox::DeadSelector;
+use crate::delivery::outbox::{DeadSelector, Outbox};
 use crate::delivery::uplink::{Uplink, UplinkSettings, rfc3339};
 
 /// `hall-kiosk queue ...`
@@ -13,8 +14,14 @@ use crate::delivery::uplink::{Uplink, UplinkSettings, rfc3339};
 pub enum QueueCommand {
     /// Pending and dead-letter counts, the oldest pending submission, the last delivery.
     Status,
-    /// Try to deliver every pending submission now; print each result.
-    Flush,
+    /// Deliver every pending submission now, waiting out transient failures, until nothing
+    /// is pending or the timeout passes; print each result and a summary. Exits non-zero
+    /// when anything is still pending or dead.
+    Flush {
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// Write every pending and dead-letter submission to a JSON Lines file, to carry to
     /// the central side by hand (it imports them idempotently by id).
     Export {
@@ -22,6 +29,9 @@ pub enum QueueCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check the outbox database and, if it is corrupt, move it aside and start a fresh
+    /// one. Refused while the kiosk (or another command) has the outbox open.
+    Repair,
     /// Put dead letters back in the queue once the cause is fixed.
     RetryDead {
         /// The submission id to retry.
@@ -32,20 +42,36 @@ pub enum QueueCommand {
     },
 }
 
-/// Runs a `queue` subcommand.
-pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorError> {
+/// Runs a `queue` subcommand. Returns `false` when the command did its work but the queue
+/// is not settled (`flush` left something pending or dead): the exit status says so.
+pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, OperatorError> {
     let config = config::load(config_path)?;
-    let outbox = open(&config)?;
+    let dir = config.data_dir();
+    // Reading commands open read-only (they work on a full disk and write nothing); the
+    // others never create or repair an outbox: that is the kiosk's job or `queue repair`.
+    let outbox = match command {
+        QueueCommand::Status | QueueCommand::Export { .. } => Outbox::open_read_only(&dir)?,
+        QueueCommand::Repair => {
+            let report = Outbox::repair(&dir)?;
+            warn_moved_aside(&report);
+            if report.moved_aside.is_none() {
+                say!("the outbox is intact; nothing to repair");
+            }
+            return Ok(true);
+        }
+        QueueCommand::Flush { .. } | QueueCommand::RetryDead { .. } => Outbox::open_existing(&dir)?,
+    };
     match command {
+        QueueCommand::Repair => unreachable!("handled above"),
         QueueCommand::Status => {
             let s = outbox.stats()?;
             let when = |ms: Option<i64>| ms.map(rfc3339).unwrap_or_else(|| "-".into());
-            println!("pending: {}", s.pending);
-            println!("dead letters: {}", s.dead_letters);
-            println!("oldest pending: {}", when(s.oldest_pending_ms));
-            println!("last delivery: {}", when(s.last_delivery_ms));
+            say!("pending: {}", s.pending);
+            say!("dead letters: {}", s.dead_letters);
+            say!("oldest pending: {}", when(s.oldest_pending_ms));
+            say!("last delivery: {}", when(s.last_delivery_ms));
             for d in outbox.dead_letters()? {
-                println!(
+                say!(
                     "dead {} {} {} {}: {}",
                     d.id,
                     d.kind,
@@ -55,24 +81,15 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
                 );
             }
         }
-        QueueCommand::Flush => {
+        QueueCommand::Flush { timeout } => {
             let mut uplink = Uplink::new(outbox, UplinkSettings::from_config(&config)?)?;
-            let stats = runtime()?.block_on(uplink.flush(print_event))?;
-            println!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
+            let stats = runtime()?.block_on(uplink.flush(Duration::from_secs(timeout), print_event))?;
+            say!("pending: {}, dead letters: {}", stats.pending, stats.dead_letters);
+            return Ok(stats.pending == 0 && stats.dead_letters == 0);
         }
         QueueCommand::Export { out } => {
-            let io = |source| OperatorError::Io { path: out.clone(), source };
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&out)
-                .map_err(io)?;
-            let mut writer = std::io::BufWriter::new(file);
-            let n = outbox.export(&mut writer)?;
-            writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
-            println!("{n} submissions written to {}", out.display());
+            let n = export(&outbox, &out)?;
+            say!("{n} submissions written to {}", out.display());
         }
         QueueCommand::RetryDead { id, all } => {
             let which = match (id, all) {
@@ -81,8 +98,30 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<(), OperatorEr
                 _ => return Err(OperatorError::Usage("give a submission id or --all".into())),
             };
             let n = outbox.retry_dead(&which)?;
-            println!("{n} dead letters queued again");
+            say!("{n} dead letters queued again");
         }
     }
-    Ok(())
+    Ok(true)
+}
+
+/// Writes the export to a new file (created exclusively, mode 0600, so neither a symlink
+/// nor an existing file's mode is followed), then renames it over `out`: whatever was at
+/// `out` (a file of any mode, a symlink) is replaced, never written through.
+fn export(outbox: &Outbox, out: &Path) -> Result<u64, OperatorError> {
+    let io = |source| OperatorError::Io { path: out.to_path_buf(), source };
+    let name =
+        out.file_name().ok_or_else(|| OperatorError::Usage(format!("{}: not a file name", out.display())))?;
+    let tmp = out.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io)?;
+    let written = (|| {
+        let mut writer = std::io::BufWriter::new(file);
+        let n = outbox.export(&mut writer)?;
+        writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, out).map_err(io)?;
+        Ok(n)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

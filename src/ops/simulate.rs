@@ -1,7 +1,6 @@
 //! `hall-kiosk simulate`: sample submissions through the screens' own path, delivered by
 //! the kiosk's own uplink, for demos and soak tests.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -36,9 +35,22 @@ pub fn sample_complaint(config: &LoadedConfig, i: u32) -> ComplaintPayload {
     let matter = c.matters.get(pick(c.matters.len()));
     let with_phone = i.is_multiple_of(3);
     let problem = &c.problem_types[pick(c.problem_types.len())];
+    let department = matter.map(|m| m.department.clone());
+    // A complaint of being sent back and forth names two further departments.
+    let other_departments = if problem.id == "pushed-between-departments" {
+        c.departments
+            .iter()
+            .map(|d| d.id.clone())
+            .filter(|d| Some(d) != department.as_ref())
+            .take(2)
+            .collect()
+    } else {
+        Vec::new()
+    };
     ComplaintPayload {
         problem_type: problem.id.clone(),
-        department: matter.map(|m| m.department.clone()),
+        department,
+        other_departments,
         matter: matter.map(|m| m.id.clone()),
         details: problem.phrases.iter().take(i as usize % 3).map(|p| p.id.clone()).collect(),
         visits: (i % 3 + 1) as u8,
@@ -118,7 +130,7 @@ pub fn simulate(config_path: &Path, args: &SimulateArgs) -> Result<(), OperatorE
                             while let Ok(event) = events.try_recv() {
                                 print_event(&event);
                             }
-                            println!("done: 0 pending, {} dead letters", stats.dead_letters);
+                            say!("done: 0 pending, {} dead letters", stats.dead_letters);
                             break Ok(());
                         }
                     }
@@ -141,12 +153,9 @@ fn produce(config: &LoadedConfig, submitter: &Submitter, args: &SimulateArgs) ->
             submitter.rating(&sample_rating(config, i - args.complaints))?
         };
         let ticket = receipt.ticket.as_ref().map(|t| t.number.to_string()).unwrap_or_else(|| "-".into());
-        {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "queued {} {} {ticket}", receipt.id, receipt.kind);
-            if let (true, Some(t)) = (args.show_links, &receipt.ticket) {
-                let _ = writeln!(out, "link {} {}", t.number, t.link);
-            }
+        say!("queued {} {} {ticket}", receipt.id, receipt.kind);
+        if let (true, Some(t)) = (args.show_links, &receipt.ticket) {
+            say!("link {} {}", t.number, t.link);
         }
         if let Some(p) = pause {
             std::thread::sleep(p);

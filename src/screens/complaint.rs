@@ -215,7 +215,8 @@ impl ComplaintFlow {
             return;
         };
         self.update(|d| {
-            let mut all: Vec<usize> = d.department.into_iter().chain(d.other_departments.iter().copied()).collect();
+            let mut all: Vec<usize> =
+                d.department.into_iter().chain(d.other_departments.iter().copied()).collect();
             match all.iter().position(|&x| x == i) {
                 Some(at) => {
                     all.remove(at);
@@ -376,6 +377,7 @@ impl ComplaintFlow {
                 .department
                 .map(|i| c.departments[i].id.clone())
                 .or_else(|| d.matter.map(|m| c.matters[m].department.clone())),
+            other_departments: d.other_departments.iter().map(|&i| c.departments[i].id.clone()).collect(),
             matter: d.matter.map(|m| c.matters[m].id.clone()),
             details: d.phrases.iter().map(|&i| problem.phrases[i].id.clone()).collect(),
             visits: d.visits,
@@ -412,7 +414,10 @@ impl ComplaintFlow {
         })));
         let chosen = |i: usize| d.department == Some(i) || d.other_departments.contains(&i);
         g.set_departments(model(
-            c.departments.iter().enumerate().map(|(i, dep)| choice(&dep.id, dep.name.get(lang), "", chosen(i))),
+            c.departments
+                .iter()
+                .enumerate()
+                .map(|(i, dep)| choice(&dep.id, dep.name.get(lang), "", chosen(i))),
         ));
         g.set_departments_count((d.department.is_some() as usize + d.other_departments.len()) as i32);
         g.set_several_departments(self.problem_type_of(&d).is_some_and(|p| p.several_departments));

@@ -1,6 +1,8 @@
 //! What staff must see on the screen itself, not only in the journal: the server refuses
 //! the kiosk's token, submissions were refused for good (dead letters), the outbox was
-//! unreadable and moved aside, the disk refused a submission, or the printer failed. Shown as one discreet line
+//! unreadable and moved aside, the disk refused a submission, the answers are not the
+//! intake server's (`URL`), the delivery task had to be restarted (`UPLINK×n`), or the
+//! printer failed (`PRN`). Shown as one discreet line
 //! with short codes; `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
@@ -37,8 +39,14 @@ impl StaffAlerts {
             if s.credentials_rejected {
                 codes.push("AUTH".to_string());
             }
+            if s.not_the_server {
+                codes.push("URL".to_string());
+            }
             if s.queue.dead_letters > 0 {
                 codes.push(format!("DEAD×{}", s.queue.dead_letters));
+            }
+            if s.restarts > 0 {
+                codes.push(format!("UPLINK×{}", s.restarts));
             }
         }
         if self.outbox_moved_aside.get() {
@@ -89,7 +97,10 @@ mod tests {
         status.queue.dead_letters = 2;
         alerts.outbox_moved_aside.set(true);
         assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK");
+        status.restarts = 3;
+        status.not_the_server = true;
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB");
         alerts.printer_fault.store(true, Ordering::Relaxed);
-        assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK PRN");
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB PRN");
     }
 }

@@ -6,6 +6,8 @@
 #[path = "../../examples/intake_server/server.rs"]
 pub mod server;
 
+pub mod flaky;
+
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -25,9 +27,12 @@ pub async fn serve(router: axum::Router) -> SocketAddr {
     addr
 }
 
-/// A reference intake server with its database in `dir`, accepting [`TOKEN`].
+/// A reference intake server with its database in `dir`, accepting [`TOKEN`] for kiosk K01
+/// (the example hall's kiosk).
 pub fn intake(dir: &Path) -> Arc<server::Intake> {
-    Arc::new(server::Intake::open(&dir.join("intake.db"), vec![TOKEN.to_string()]).unwrap())
+    Arc::new(
+        server::Intake::open(&dir.join("intake.db"), vec![server::KioskToken::new("K01", TOKEN)]).unwrap(),
+    )
 }
 
 /// Writes a kiosk config (the example hall) whose server is `addr`, with a 0600 token file

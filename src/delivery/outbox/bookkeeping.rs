@@ -5,21 +5,31 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::*;
 
+/// The furthest ahead a next attempt is ever scheduled (the longest `Retry-After` honoured is
+/// 1 h); anything later was set by a clock running ahead, and is clamped to "due now".
+pub const MAX_SCHEDULE_AHEAD: std::time::Duration = std::time::Duration::from_secs(2 * 3600);
+
+fn schedule_limit(now_ms: i64) -> i64 {
+    now_ms.saturating_add(MAX_SCHEDULE_AHEAD.as_millis() as i64)
+}
+
 impl Outbox {
     /// Up to `limit` pending rows that are due at `now_ms`, oldest first, starting after
     /// queue position `after_seq`. The uplink pages through the queue with this, so a
     /// queue of any length is read a few rows at a time.
     pub fn due(&self, now_ms: i64, after_seq: i64, limit: usize) -> Result<Vec<PendingRow>, OutboxError> {
         let conn = self.lock();
+        // A next attempt further ahead than any wait the uplink sets was scheduled by a
+        // clock that has since been set back: it is due now.
         let mut stmt = conn
             .prepare_cached(
                 "SELECT seq, id, kind, ticket, body, attempts FROM submissions
-                 WHERE state = 'pending' AND seq > ?1 AND next_attempt_ms <= ?2
+                 WHERE state = 'pending' AND seq > ?1 AND (next_attempt_ms <= ?2 OR next_attempt_ms > ?4)
                  ORDER BY seq LIMIT ?3",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![after_seq, now_ms, limit as i64], |r| {
+            .query_map(params![after_seq, now_ms, limit as i64, schedule_limit(now_ms)], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -46,14 +56,50 @@ impl Outbox {
     /// When the earliest pending row becomes due (ms since the epoch), if any is pending.
     pub fn next_due_ms(&self) -> Result<Option<i64>, OutboxError> {
         let conn = self.lock();
-        conn.query_row("SELECT min(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| {
-            r.get(0)
-        })
+        let now = now_ms();
+        conn.query_row(
+            "SELECT min(CASE WHEN next_attempt_ms > ?2 THEN ?1 ELSE next_attempt_ms END)
+             FROM submissions WHERE state = 'pending'",
+            [now, schedule_limit(now)],
+            |r| r.get(0),
+        )
         .map_err(|e| self.err(e))
     }
 
-    /// The server stored it: delete the payload, keep id, ticket and time.
+    /// The server stored it: delete the payload, keep id, ticket and time. On a full disk
+    /// the reserve space is released and it is tried once more, so a delivered row is not
+    /// sent again forever.
     pub fn mark_delivered(&self, id: &str, at_ms: i64) -> Result<bool, OutboxError> {
+        self.with_reserve(|| self.record_delivery(id, at_ms))
+    }
+
+    /// Runs `op`; when it fails for a full disk and the reserve can be released, once more.
+    pub(super) fn with_reserve<T>(&self, op: impl Fn() -> Result<T, OutboxError>) -> Result<T, OutboxError> {
+        match op() {
+            Err(e) if e.is_disk_full() && self.path.parent().is_some_and(super::reserve::release) => op(),
+            result => result,
+        }
+    }
+
+    /// Checkpoints the WAL into the database and truncates it, when a delivered payload was
+    /// deleted since the last time: the WAL would otherwise keep delivered citizens' phone
+    /// numbers on disk until the process ends. Returns whether the WAL is now empty (false:
+    /// another connection was reading; tried again next time).
+    pub fn scrub_delivered(&self) -> Result<bool, OutboxError> {
+        use std::sync::atomic::Ordering;
+        if !self.delivered_since_scrub.swap(false, Ordering::AcqRel) {
+            return Ok(true);
+        }
+        let conn = self.lock();
+        let busy: i64 =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        if busy != 0 {
+            self.delivered_since_scrub.store(true, Ordering::Release);
+        }
+        Ok(busy == 0)
+    }
+
+    fn record_delivery(&self, id: &str, at_ms: i64) -> Result<bool, OutboxError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
         let ticket: Option<Option<String>> = tx
@@ -76,6 +122,7 @@ impl Outbox {
         )
         .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
+        self.delivered_since_scrub.store(true, std::sync::atomic::Ordering::Release);
         Ok(true)
     }
 
@@ -122,6 +169,34 @@ impl Outbox {
         Ok(n as u64)
     }
 
+    /// Removes the personal fields (`payload.phone`, `payload.free_text`) of dead letters
+    /// refused before `before_ms`: the rest stays for staff. Returns how many were changed.
+    pub fn scrub_dead_letters(&self, before_ms: i64) -> Result<u64, OutboxError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
+        let old: Vec<(String, Vec<u8>)> = {
+            let mut stmt = tx
+                .prepare("SELECT id, body FROM submissions WHERE state = 'dead' AND dead_at_ms < ?1")
+                .map_err(|e| self.err(e))?;
+            let rows =
+                stmt.query_map([before_ms], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let mut changed = 0;
+        for (id, body) in old {
+            let Some(scrubbed) = without_personal_fields(&body) else { continue };
+            tx.execute(
+                "UPDATE submissions SET body = ?2, last_error = 'personal data removed after the retention period'
+                 WHERE id = ?1",
+                params![id, scrubbed],
+            )
+            .map_err(|e| self.err(e))?;
+            changed += 1;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(changed)
+    }
+
     /// Forgets delivered records older than `before_ms`. Returns how many.
     pub fn purge_delivered(&self, before_ms: i64) -> Result<u64, OutboxError> {
         let conn = self.lock();
@@ -130,6 +205,9 @@ impl Outbox {
             .map_err(|e| self.err(e))?;
         conn.execute("DELETE FROM ticket_days WHERE day < date('now', '-7 days')", [])
             .map_err(|e| self.err(e))?;
+        if let Some(dir) = self.path.parent() {
+            super::reserve::ensure(dir);
+        }
         Ok(n as u64)
     }
 
@@ -205,4 +283,19 @@ impl Outbox {
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
+}
+
+/// The body with `payload.phone` and `payload.free_text` set to null; `None` when there is
+/// nothing to remove (or the body is not JSON: left for staff as it is).
+fn without_personal_fields(body: &[u8]) -> Option<Vec<u8>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let payload = value.get_mut("payload")?.as_object_mut()?;
+    let mut changed = false;
+    for field in ["phone", "free_text"] {
+        if let Some(v) = payload.get_mut(field).filter(|v| !v.is_null()) {
+            *v = serde_json::Value::Null;
+            changed = true;
+        }
+    }
+    changed.then(|| serde_json::to_vec(&value).ok()).flatten()
 }

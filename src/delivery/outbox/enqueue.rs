@@ -3,7 +3,7 @@
 
 use rusqlite::{TransactionBehavior, params};
 
-use super::{NewSubmission, Outbox, OutboxError, Rendered};
+use super::{NewSubmission, Outbox, OutboxError, Rendered, ticket_floor};
 
 impl Outbox {
     /// Queues one submission in one transaction that also takes the next ticket sequence
@@ -30,7 +30,9 @@ impl Outbox {
                             |r| r.get(0),
                         )
                         .map_err(|e| self.err(e))?;
-                    Some(seq as u32)
+                    let seq = u32::try_from(seq).unwrap_or(u32::MAX);
+                    self.reserve_ticket(day, seq)?;
+                    Some(seq)
                 }
             };
             let (rendered, out) = render(seq);
@@ -51,5 +53,21 @@ impl Outbox {
         };
         self.wake.notify_one();
         Ok(out)
+    }
+
+    /// Makes sure the floor file covers `seq` of `day` before it is committed: the first
+    /// number of each block raises the floor by a block (see [`ticket_floor`]).
+    fn reserve_ticket(&self, day: chrono::NaiveDate, seq: u32) -> Result<(), OutboxError> {
+        let path = ticket_floor::floor_path(&self.path);
+        if seq <= ticket_floor::floor_of(&path, day) {
+            return Ok(());
+        }
+        ticket_floor::raise(&path, day, seq.saturating_add(ticket_floor::BLOCK - 1)).map_err(|source| {
+            if source.raw_os_error() == Some(28) {
+                OutboxError::DiskFull { path: path.clone() }
+            } else {
+                OutboxError::Io { path: path.clone(), source }
+            }
+        })
     }
 }

@@ -33,8 +33,10 @@ mod bookkeeping;
 mod enqueue;
 mod export;
 mod open;
+mod reserve;
 #[cfg(test)]
 mod tests;
+pub mod ticket_floor;
 
 pub use export::{ExportError, ExportLine};
 
@@ -67,13 +69,23 @@ pub enum OutboxError {
         /// Why.
         source: rusqlite::Error,
     },
-    /// The database is corrupt and could not be replaced by a fresh one.
-    #[error("outbox database {path} is corrupt ({why}); move it aside by hand and restart")]
+    /// The database is corrupt, and this open may not replace it (it is in use, or this is
+    /// an operator command).
+    #[error("outbox database {path} is corrupt ({why}); stop the kiosk and run `hall-kiosk queue repair`")]
     Corrupt {
         /// The database file.
         path: PathBuf,
         /// What SQLite found.
         why: String,
+    },
+    /// `queue repair` was asked to touch an outbox that a kiosk or command has open.
+    #[error(
+        "outbox {path} is in use (the kiosk or another command has it open); stop the kiosk \
+         (systemctl stop hall-kiosk) before repairing it"
+    )]
+    InUse {
+        /// The database file.
+        path: PathBuf,
     },
     /// A stored row does not have the shape this version writes (edited by hand?).
     #[error("outbox database {path}: row {id}: {what}")]
@@ -223,6 +235,11 @@ pub struct Outbox {
     path: PathBuf,
     /// Rung after every enqueue; the uplink waits on it when it has nothing to do.
     wake: Arc<Notify>,
+    /// The shared lock on `outbox.db.lock` held by every writer, so `queue repair` never
+    /// moves aside a database in use. `None` for a read-only connection.
+    lock: Option<Arc<std::fs::File>>,
+    /// A delivered payload was deleted since the last WAL checkpoint (it is still in the WAL).
+    delivered_since_scrub: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Outbox {

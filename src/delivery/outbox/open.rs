@@ -3,6 +3,7 @@
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode};
@@ -61,10 +62,14 @@ impl Outbox {
             std::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir).map_err(io(data_dir))?;
         }
         let path = data_dir.join(DB_FILE);
+        let lock = Arc::new(lock_file(&path)?);
+        // Only the one who may move the database aside holds the lock alone, and only
+        // while opening; then every user (kiosk, `queue flush`) shares it.
+        let alone = lock.try_lock().is_ok();
         let mut report = OpenReport::default();
         let conn = match Self::connect(&path, options, true) {
             Ok(conn) => conn,
-            Err(Corruption::Corrupt(why)) => {
+            Err(Corruption::Corrupt(why)) if alone => {
                 let aside = move_aside(&path).map_err(io(&path))?;
                 tracing::error!(
                     db = %path.display(),
@@ -77,8 +82,80 @@ impl Outbox {
             }
             Err(other) => return Err(other.into_error(&path)),
         };
-        let outbox = Outbox { conn: Mutex::new(conn), path, wake: Arc::new(Notify::new()) };
+        lock.lock_shared().map_err(io(&path))?;
+        super::reserve::ensure(data_dir);
+        let outbox = Outbox {
+            conn: Mutex::new(conn),
+            path,
+            wake: Arc::new(Notify::new()),
+            lock: Some(lock),
+            delivered_since_scrub: AtomicBool::new(false),
+        };
         Ok((outbox, report))
+    }
+
+    /// Opens an existing outbox for an operator command that writes (`queue flush`,
+    /// `retry-dead`): never creates one and never moves one aside (a corrupt database is an
+    /// error naming `queue repair`), so it cannot disturb a running kiosk.
+    pub fn open_existing(data_dir: &Path) -> Result<Outbox, OutboxError> {
+        let path = data_dir.join(DB_FILE);
+        if !path.exists() {
+            return Err(missing(&path));
+        }
+        let lock = Arc::new(lock_file(&path)?);
+        lock.lock_shared().map_err(|source| OutboxError::Io { path: path.clone(), source })?;
+        let conn = Self::connect(&path, &OutboxOptions::default(), true).map_err(|c| c.into_error(&path))?;
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+            path,
+            wake: Arc::new(Notify::new()),
+            lock: Some(lock),
+            delivered_since_scrub: AtomicBool::new(false),
+        })
+    }
+
+    /// Opens an existing outbox only to read it (`queue status`, `queue export`): SQLite's
+    /// read-only mode, no pragma that writes, no lock file, no repair. Works on a full disk.
+    pub fn open_read_only(data_dir: &Path) -> Result<Outbox, OutboxError> {
+        use rusqlite::OpenFlags;
+        let path = data_dir.join(DB_FILE);
+        if !path.exists() {
+            return Err(missing(&path));
+        }
+        let flags =
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let sqlite = |source| OutboxError::Sqlite { path: path.clone(), source };
+        // With a WAL beside it (a kiosk has it open, or was killed), read through the WAL's
+        // index. Without one the database is closed cleanly: read it as immutable, so SQLite
+        // creates no -wal/-shm files (which a full disk would refuse anyway).
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let absolute =
+            std::path::absolute(&path).map_err(|source| OutboxError::Io { path: path.clone(), source })?;
+        let mut uri = url::Url::from_file_path(&absolute).map_err(|()| missing(&path))?;
+        uri.set_query(Some(if wal.exists() { "mode=ro" } else { "mode=ro&immutable=1" }));
+        let conn = Connection::open_with_flags(uri.as_str(), flags).map_err(sqlite)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+            path,
+            wake: Arc::new(Notify::new()),
+            lock: None,
+            delivered_since_scrub: AtomicBool::new(false),
+        })
+    }
+
+    /// `queue repair`: checks the outbox and moves a corrupt one aside for a fresh one, but
+    /// only when no kiosk or other command has it open.
+    pub fn repair(data_dir: &Path) -> Result<OpenReport, OutboxError> {
+        let path = data_dir.join(DB_FILE);
+        let lock = lock_file(&path)?;
+        if lock.try_lock().is_err() {
+            return Err(OutboxError::InUse { path });
+        }
+        drop(lock);
+        let (outbox, report) = Self::open(data_dir)?;
+        drop(outbox);
+        Ok(report)
     }
 
     /// A second connection to the same database (for the uplink's thread), sharing the
@@ -86,7 +163,13 @@ impl Outbox {
     pub fn another_connection(&self) -> Result<Outbox, OutboxError> {
         let conn = Self::connect(&self.path, &OutboxOptions::default(), false)
             .map_err(|c| c.into_error(&self.path))?;
-        Ok(Outbox { conn: Mutex::new(conn), path: self.path.clone(), wake: self.wake.clone() })
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+            path: self.path.clone(),
+            wake: self.wake.clone(),
+            lock: self.lock.clone(),
+            delivered_since_scrub: AtomicBool::new(false),
+        })
     }
 
     fn connect(path: &Path, options: &OutboxOptions, check: bool) -> Result<Connection, Corruption> {
@@ -116,13 +199,32 @@ impl Outbox {
         conn.pragma_update(None, "synchronous", "FULL").map_err(Corruption::classify)?;
         // Deleted payloads (phone numbers) are overwritten, not left in free pages.
         conn.pragma_update(None, "secure_delete", "ON").map_err(Corruption::classify)?;
+        // After a checkpoint the WAL is cut back to this size, so it does not keep old
+        // pages (with personal data) around.
+        conn.query_row("PRAGMA journal_size_limit = 1048576", [], |_| Ok(()))
+            .map_err(Corruption::classify)?;
         if check {
             let verdict: String =
                 conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(Corruption::classify)?;
             if verdict != "ok" {
                 return Err(Corruption::Corrupt(format!("quick_check: {verdict}")));
             }
-            conn.execute_batch(SCHEMA).map_err(Corruption::classify)?;
+            let fresh: bool = conn
+                .query_row(
+                    "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'ticket_days')",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(Corruption::classify)?;
+            // A database at the current version is not written to on open.
+            let version: i64 =
+                conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Corruption::classify)?;
+            if version < 1 {
+                conn.execute_batch(SCHEMA).map_err(Corruption::classify)?;
+            }
+            if fresh {
+                seed_ticket_days(&conn, path).map_err(Corruption::classify)?;
+            }
         }
         if let Some(max) = options.max_bytes {
             let page: i64 =
@@ -133,6 +235,19 @@ impl Outbox {
         }
         Ok(conn)
     }
+}
+
+/// A new database continues each recent day's ticket sequence above the floor file, so a
+/// number given out by a database that was moved aside or deleted is never given again.
+fn seed_ticket_days(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
+    for (day, floor) in super::ticket_floor::read(&super::ticket_floor::floor_path(path)) {
+        conn.execute(
+            "INSERT INTO ticket_days (day, last_seq) VALUES (?1, ?2)
+             ON CONFLICT (day) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+            rusqlite::params![day.to_string(), floor],
+        )?;
+    }
+    Ok(())
 }
 
 /// Why a database could not be opened: corrupt (move it aside) or something else.
@@ -164,10 +279,18 @@ impl Corruption {
     }
 }
 
-/// Renames a corrupt database (and its WAL) to `NAME.corrupt-YYYYMMDDTHHMMSS`.
+/// Renames a corrupt database (and its WAL) to `NAME.corrupt-YYYYMMDDTHHMMSS`, with `-2`,
+/// `-3`, … added when that name is taken: an earlier moved-aside file is never overwritten.
 fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     let stamp = chrono::Local::now().format("%Y%m%dT%H%M%S");
-    let aside = PathBuf::from(format!("{}.corrupt-{stamp}", path.display()));
+    let base = format!("{}.corrupt-{stamp}", path.display());
+    let taken = |p: &PathBuf| {
+        ["", "-wal", "-shm"].iter().any(|s| PathBuf::from(format!("{}{s}", p.display())).exists())
+    };
+    let aside = (1..)
+        .map(|n| if n == 1 { PathBuf::from(&base) } else { PathBuf::from(format!("{base}-{n}")) })
+        .find(|p| !taken(p))
+        .expect("some suffix is free");
     std::fs::rename(path, &aside)?;
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", path.display()));
@@ -177,4 +300,24 @@ fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
         }
     }
     Ok(aside)
+}
+
+/// The lock file beside the database (created 0600 if missing).
+fn lock_file(db: &Path) -> Result<std::fs::File, OutboxError> {
+    let path = PathBuf::from(format!("{}.lock", db.display()));
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|source| OutboxError::Io { path, source })
+}
+
+fn missing(path: &Path) -> OutboxError {
+    OutboxError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no outbox here; check [storage] data_dir"),
+    }
 }

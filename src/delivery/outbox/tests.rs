@@ -140,3 +140,110 @@ fn full_disk_refuses_new_and_keeps_old() {
     let (again, _) = Outbox::open(dir.path()).unwrap();
     assert_eq!(again.stats().unwrap().pending, queued, "nothing already queued was lost");
 }
+
+#[test]
+fn a_schedule_set_by_a_clock_far_ahead_is_due_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let (far, _) = queue(&outbox, Kind::Assist, None);
+    let (near, _) = queue(&outbox, Kind::Assist, None);
+    let year = 365 * 24 * 3600 * 1000;
+    // Booted with the clock a year ahead: the retry was set for "a minute later" then.
+    outbox.mark_retry(&far, now_ms() + year, "503").unwrap();
+    // An ordinary backoff is kept.
+    outbox.mark_retry(&near, now_ms() + 60_000, "503").unwrap();
+    let due: Vec<String> = outbox.due(now_ms(), 0, 10).unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(due, vec![far]);
+    assert!(outbox.next_due_ms().unwrap().unwrap() <= now_ms());
+    outbox.mark_delivered(&due[0], now_ms()).unwrap();
+    let next = outbox.next_due_ms().unwrap().unwrap();
+    assert!(next > now_ms() + 50_000 && next <= now_ms() + 60_000, "{next}");
+}
+
+#[test]
+fn ticket_numbers_stay_unique_after_the_database_is_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let issued: Vec<u32> = (0..3).map(|_| queue(&outbox, Kind::Complaint, Some(day)).1.unwrap()).collect();
+    assert_eq!(issued, vec![1, 2, 3], "an intact outbox counts on without gaps");
+    drop(outbox);
+    std::fs::write(dir.path().join(DB_FILE), b"corrupted by a power cut").unwrap();
+    let (outbox, report) = Outbox::open(dir.path()).unwrap();
+    assert!(report.moved_aside.is_some());
+    let next = queue(&outbox, Kind::Complaint, Some(day)).1.unwrap();
+    assert!(next > 3, "a fresh outbox issued {next} again");
+    // Deleted by hand, too: the floor is outside the database.
+    drop(outbox);
+    for side in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}{side}")));
+    }
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let after = queue(&outbox, Kind::Complaint, Some(day)).1.unwrap();
+    assert!(after > next, "{after} after {next}");
+    let mode = std::fs::metadata(dir.path().join(ticket_floor::FLOOR_FILE)).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn two_corruptions_in_one_second_keep_both_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut asides = Vec::new();
+    for text in [&b"first broken file"[..], b"second broken file"] {
+        std::fs::write(dir.path().join(DB_FILE), text).unwrap();
+        let (_, report) = Outbox::open(dir.path()).unwrap();
+        asides.push(report.moved_aside.unwrap());
+    }
+    assert_ne!(asides[0], asides[1]);
+    assert_eq!(std::fs::read(&asides[0]).unwrap(), b"first broken file");
+    assert_eq!(std::fs::read(&asides[1]).unwrap(), b"second broken file");
+}
+
+#[test]
+fn a_full_disk_releases_the_reserve_to_record_a_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let reserve = dir.path().join(reserve::RESERVE_FILE);
+    assert_eq!(std::fs::metadata(&reserve).unwrap().len(), reserve::RESERVE_BYTES as u64);
+    let tries = std::cell::Cell::new(0);
+    let result = outbox.with_reserve(|| {
+        tries.set(tries.get() + 1);
+        if tries.get() == 1 { Err(OutboxError::DiskFull { path: outbox.path().into() }) } else { Ok(7) }
+    });
+    assert_eq!(result.unwrap(), 7);
+    assert!(!reserve.exists(), "released");
+    // Without a reserve left, a full disk is reported as it is.
+    let again = outbox
+        .with_reserve(|| -> Result<(), _> { Err(OutboxError::DiskFull { path: outbox.path().into() }) });
+    assert!(again.unwrap_err().is_disk_full());
+    outbox.purge_delivered(0).unwrap();
+    assert!(reserve.exists(), "made again when there is room");
+}
+
+#[test]
+fn dead_letters_lose_their_personal_fields_after_the_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id = Uuid::now_v7();
+        let body = format!(
+            r#"{{"id":"{id}","kind":"complaint","payload":{{"phone":"13812345678","free_text":"my flat","visits":2}}}}"#
+        );
+        let new = NewSubmission { id, kind: Kind::Complaint, created_at_ms: now_ms(), ticket_day: None };
+        outbox.enqueue(&new, |_| (Rendered { body: body.into_bytes(), ticket: None }, ())).unwrap();
+        ids.push(id.to_string());
+    }
+    outbox.mark_dead(&ids[0], 422, "refused", 1_000).unwrap();
+    outbox.mark_dead(&ids[1], 422, "refused", 5_000).unwrap();
+    assert_eq!(outbox.scrub_dead_letters(2_000).unwrap(), 1);
+    assert_eq!(outbox.scrub_dead_letters(2_000).unwrap(), 0, "once only");
+    let mut out = Vec::new();
+    outbox.export(&mut out).unwrap();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["body"]["payload"]["phone"], serde_json::Value::Null);
+    assert_eq!(lines[0]["body"]["payload"]["free_text"], serde_json::Value::Null);
+    assert_eq!(lines[0]["body"]["payload"]["visits"], 2, "the rest is kept for staff");
+    assert_eq!(lines[1]["body"]["payload"]["phone"], "13812345678", "still within its retention");
+}

@@ -9,6 +9,7 @@ use crate::delivery::protocol::{HEARTBEAT_PATH, Heartbeat};
 impl Uplink {
     /// Sends one heartbeat. Failures are logged and shown, never fatal.
     pub(super) async fn heartbeat(&mut self) {
+        self.token.refresh();
         let stats = match self.outbox.stats() {
             Ok(s) => s,
             Err(e) => {
@@ -27,14 +28,15 @@ impl Uplink {
         let result = self
             .client
             .post(self.settings.endpoint(HEARTBEAT_PATH))
-            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(AUTHORIZATION, self.token.header())
             .header(CONTENT_TYPE, "application/json")
             .body(serde_json::to_vec(&beat).expect("a heartbeat always serialises"))
             .send()
             .await;
         match result {
             Ok(r) if r.status().is_success() => {
-                tracing::debug!(pending = stats.pending, "heartbeat sent")
+                tracing::debug!(pending = stats.pending, "heartbeat sent");
+                self.clear_alerts();
             }
             Ok(r) if classify(r.status()) == ReplyClass::CredentialsRejected => {
                 tracing::error!(

@@ -23,18 +23,25 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::delivery::outbox::{
-    DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, OutboxError, PendingRow, QueueStats, now_ms,
+    DELIVERED_RETENTION, MAX_REASON_BYTES, Outbox, PendingRow, QueueStats, now_ms,
 };
 use crate::delivery::protocol::{IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
 
+mod flush;
 mod handle;
 mod heartbeat;
 pub mod policy;
 mod settings;
+mod token;
 
-pub use handle::{UplinkHandle, spawn};
-pub use policy::{ReplyClass, backoff_ceiling, classify, full_jitter, parse_retry_after};
+pub use handle::{Stop, UplinkHandle, spawn, supervise};
+pub use policy::{
+    ReplyClass, backoff_ceiling, classify, classify_reply, full_jitter, ms_after, parse_retry_after,
+    redact_reply, retry_after_wait,
+};
 pub use settings::{UplinkError, UplinkSettings, read_token};
+
+use token::TokenFile;
 
 /// Rows read from the outbox at a time: memory stays flat whatever the queue length.
 const PAGE: usize = 64;
@@ -48,8 +55,13 @@ pub struct UplinkStatus {
     pub queue: QueueStats,
     /// The server rejected the kiosk's token (401/403): staff must fix `token_file`.
     pub credentials_rejected: bool,
+    /// The answers are not the protocol's (404/405, a page that is not the server's JSON):
+    /// `[server] base_url` is wrong or something in between answers. Delivery is paused.
+    pub not_the_server: bool,
     /// The last failure (delivery or heartbeat), cleared by the next success.
     pub last_error: Option<String>,
+    /// How often the delivery task ended unexpectedly and was restarted (staff alert).
+    pub restarts: u32,
 }
 
 /// What happened to one submission, for `simulate` and `queue flush` to print.
@@ -76,6 +88,14 @@ pub enum DeliveryEvent {
         /// Submission id that was being sent.
         id: String,
         /// 401 or 403.
+        status: u16,
+    },
+    /// The answer was not the protocol's (wrong URL, a proxy); delivery pauses, nothing
+    /// was dead-lettered.
+    NotTheServer {
+        /// Submission id that was being sent.
+        id: String,
+        /// The status that came back.
         status: u16,
     },
     /// The server refused it for good; kept as a dead letter.
@@ -113,8 +133,8 @@ pub struct Uplink {
     settings: UplinkSettings,
     /// HTTPS client (rustls; certificates always verified).
     client: reqwest::Client,
-    /// The bearer token; re-read from its file while the server rejects it.
-    token: String,
+    /// The bearer token, re-read whenever its file changes.
+    token: TokenFile,
     /// Publishes [`UplinkStatus`] to the UI.
     status: watch::Sender<UplinkStatus>,
     /// Receives [`DeliveryEvent`]s, when someone asked for them.
@@ -143,7 +163,7 @@ impl Uplink {
                 why: "use https (plain http only to 127.0.0.1/localhost)".into(),
             });
         }
-        let token = read_token(&settings.token_file)?;
+        let token = TokenFile::read(&settings.token_file)?;
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(settings.request_timeout)
@@ -172,6 +192,17 @@ impl Uplink {
         self.status.subscribe()
     }
 
+    /// Publishes to `status` instead of its own channel, so a restarted uplink keeps the
+    /// status (and its watchers) of the one it replaces.
+    pub fn share_status(&mut self, status: watch::Sender<UplinkStatus>) {
+        self.status = status;
+    }
+
+    /// The sender of its status, for a supervisor to share with the next uplink.
+    pub fn status_sender(&self) -> watch::Sender<UplinkStatus> {
+        self.status.clone()
+    }
+
     /// Starts reporting every delivery result on the returned channel.
     pub fn events(&mut self) -> mpsc::UnboundedReceiver<DeliveryEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
@@ -194,6 +225,16 @@ impl Uplink {
                 if let Err(e) = self.outbox.purge_delivered(before) {
                     tracing::warn!(error = %e, "cannot purge old delivery records");
                 }
+                let before = ms_after(0, self.settings.dead_letter_retention);
+                match self.outbox.scrub_dead_letters(now_ms().saturating_sub(before)) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(
+                        dead_letters = n,
+                        retention_days = self.settings.dead_letter_retention.as_secs() / 86_400,
+                        "STAFF NOTICE: personal data (phone, free text) removed from dead letters past their retention"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "cannot remove personal data from old dead letters"),
+                }
                 next_purge = now + PURGE_EVERY;
             }
             if now >= next_heartbeat {
@@ -201,7 +242,7 @@ impl Uplink {
                     _ = &mut shutdown => break,
                     _ = self.heartbeat() => {}
                 }
-                next_heartbeat = Instant::now() + self.settings.heartbeat_every;
+                next_heartbeat = later(self.settings.heartbeat_every);
             }
             // A pause the server asked for (or a backoff) outlasts a heartbeat in between.
             let pass = match paused_until.filter(|&t| t > Instant::now()) {
@@ -212,15 +253,16 @@ impl Uplink {
                 },
             };
             self.publish();
+            self.scrub();
             let until = match pass {
                 Pass::More => continue,
-                Pass::Wait(d) => *paused_until.insert(Instant::now() + d),
+                Pass::Wait(d) => *paused_until.insert(later(d)),
                 Pass::Idle => match self.outbox.next_due_ms() {
-                    Ok(Some(due)) => Instant::now() + Duration::from_millis((due - now_ms()).max(0) as u64),
+                    Ok(Some(due)) => later(Duration::from_millis(due.saturating_sub(now_ms()).max(0) as u64)),
                     Ok(None) => next_heartbeat,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot read the outbox");
-                        Instant::now() + self.settings.backoff_cap
+                        later(self.settings.backoff_cap)
                     }
                 },
             };
@@ -233,30 +275,6 @@ impl Uplink {
             }
         }
         tracing::info!("uplink stopped");
-    }
-
-    /// Tries every pending submission once, now, whatever its schedule, and reports each
-    /// result to `report`. Stops early when the server is unreachable or refuses the
-    /// credentials (the rest stays queued). Returns the queue figures afterwards.
-    pub async fn flush(&mut self, mut report: impl FnMut(&DeliveryEvent)) -> Result<QueueStats, OutboxError> {
-        let mut after = 0;
-        'pages: loop {
-            let rows = self.outbox.due(i64::MAX, after, PAGE)?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in rows {
-                after = row.seq;
-                let attempt = self.attempt(&row).await;
-                let (event, _) = self.settle(&row, attempt);
-                report(&event);
-                if matches!(event, DeliveryEvent::Retry { .. } | DeliveryEvent::CredentialsRejected { .. }) {
-                    break 'pages;
-                }
-            }
-        }
-        self.publish();
-        self.outbox.stats()
     }
 
     /// Sends one page of due rows. Returns early with a delay when an attempt fails.
@@ -277,13 +295,7 @@ impl Uplink {
             }
             return Pass::Idle;
         }
-        if self.status.borrow().credentials_rejected {
-            // Staff may have put a new token in place since: use it.
-            match read_token(&self.settings.token_file) {
-                Ok(token) => self.token = token,
-                Err(e) => tracing::error!(error = %e, "cannot re-read the token file"),
-            }
-        }
+        self.token.refresh();
         for row in rows {
             self.cursor = row.seq;
             let attempt = self.attempt(&row).await;
@@ -304,7 +316,7 @@ impl Uplink {
         let request = self
             .client
             .post(self.settings.endpoint(SUBMISSIONS_PATH))
-            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(AUTHORIZATION, self.token.header())
             .header(IDEMPOTENCY_KEY, &row.id)
             .header(CONTENT_TYPE, "application/json")
             .body(row.body.clone());
@@ -321,10 +333,10 @@ impl Uplink {
                 .and_then(|v| parse_retry_after(v, SystemTime::now())),
             _ => None,
         };
-        // The body matters only for a refusal; a 2xx whose body is cut off still counts.
-        let body = match response.bytes().await {
-            Ok(b) => String::from_utf8_lossy(&b[..b.len().min(MAX_REASON_BYTES)]).into_owned(),
-            Err(e) if status.is_success() => format!("(body unreadable: {})", describe(&e)),
+        // A success must name the submission (`classify_reply`): an answer cut off is tried
+        // again, and the server answers the repeat with 200.
+        let body = match read_head(response, MAX_REASON_BYTES).await {
+            Ok(b) => redact_reply(&String::from_utf8_lossy(&b), self.token.secret()),
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };
         Attempt::Reply { status, retry_after, body }
@@ -338,7 +350,7 @@ impl Uplink {
             Attempt::Failed(error) => return self.retry(row, error, None),
             Attempt::Reply { status, retry_after, body } => (status, retry_after, body),
         };
-        match classify(status) {
+        match classify_reply(status, body.as_bytes(), &row.id) {
             ReplyClass::Delivered => {
                 self.failures = 0;
                 self.clear_credentials_alert();
@@ -356,6 +368,7 @@ impl Uplink {
             }
             ReplyClass::Dead => {
                 self.failures = 0;
+                self.clear_alerts(); // the server's own refusal: URL and token are right
                 tracing::error!(id = %row.id, status = status.as_u16(), "the server refused a submission: kept as a dead letter for staff");
                 if let Err(e) = self.outbox.mark_dead(&row.id, status.as_u16(), &body, now) {
                     tracing::error!(id = %row.id, error = %e, "cannot record the dead letter; it stays pending");
@@ -365,13 +378,15 @@ impl Uplink {
                 (event, None)
             }
             ReplyClass::CredentialsRejected => self.pause_for_credentials(row, status),
+            ReplyClass::NotTheServer => self.pause_for_url(row, status, &body),
             ReplyClass::Retry => {
                 let mut error = status.to_string();
                 if !body.is_empty() {
                     error = format!("{error}: {}", crate::delivery::outbox::truncate(&body, 200));
                 }
-                let scaled = retry_after
-                    .map(|d| d.mul_f64(self.settings.retry_after_scale).min(self.settings.retry_after_max));
+                let scaled = retry_after.map(|d| {
+                    retry_after_wait(d, self.settings.retry_after_scale, self.settings.retry_after_max)
+                });
                 self.retry(row, error, scaled)
             }
         }
@@ -390,7 +405,7 @@ impl Uplink {
             "STAFF ALERT: the server rejects this kiosk's credentials; delivery paused, nothing is lost"
         );
         let wait = self.settings.auth_retry;
-        if let Err(e) = self.outbox.mark_retry(&row.id, now_ms() + wait.as_millis() as i64, &error) {
+        if let Err(e) = self.outbox.mark_retry(&row.id, ms_after(now_ms(), wait), &error) {
             tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
         }
         self.status.send_modify(|s| {
@@ -398,6 +413,34 @@ impl Uplink {
             s.last_error = Some(error);
         });
         (DeliveryEvent::CredentialsRejected { id: row.id.clone(), status: status.as_u16() }, Some(wait))
+    }
+
+    /// The answer is not the server's: keep the row, pause, alert staff.
+    fn pause_for_url(
+        &mut self,
+        row: &PendingRow,
+        status: StatusCode,
+        body: &str,
+    ) -> (DeliveryEvent, Option<Duration>) {
+        let error = format!(
+            "{status} that is not the intake server's answer: check [server] base_url ({}) and any proxy; {}",
+            self.settings.base_url,
+            crate::delivery::outbox::truncate(body, 200)
+        );
+        tracing::error!(
+            status = status.as_u16(),
+            base_url = %self.settings.base_url,
+            "STAFF ALERT: the answers are not the intake server's; delivery paused, nothing is lost"
+        );
+        let wait = self.settings.auth_retry;
+        if let Err(e) = self.outbox.mark_retry(&row.id, ms_after(now_ms(), wait), &error) {
+            tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
+        }
+        self.status.send_modify(|s| {
+            s.not_the_server = true;
+            s.last_error = Some(error);
+        });
+        (DeliveryEvent::NotTheServer { id: row.id.clone(), status: status.as_u16() }, Some(wait))
     }
 
     fn retry(
@@ -410,9 +453,10 @@ impl Uplink {
         // The pause before the next attempt at all, and this row's own schedule: a row the
         // server keeps failing backs off on its own and does not hold up the rows behind it.
         let wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(self.failures)));
-        let row_wait = retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts + 1)));
-        tracing::warn!(id = %row.id, attempts = row.attempts + 1, error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
-        if let Err(e) = self.outbox.mark_retry(&row.id, now_ms() + row_wait.as_millis() as i64, &error) {
+        let row_wait =
+            retry_after.unwrap_or_else(|| full_jitter(self.ceiling(row.attempts.saturating_add(1))));
+        tracing::warn!(id = %row.id, attempts = row.attempts.saturating_add(1), error = %error, wait_ms = wait.as_millis() as u64, "delivery failed; will retry");
+        if let Err(e) = self.outbox.mark_retry(&row.id, ms_after(now_ms(), row_wait), &error) {
             tracing::error!(id = %row.id, error = %e, "cannot record the attempt");
         }
         self.status.send_modify(|s| s.last_error = Some(error.clone()));
@@ -423,13 +467,32 @@ impl Uplink {
         backoff_ceiling(self.settings.backoff_base, self.settings.backoff_cap, n)
     }
 
+    /// An accepted request (a heartbeat, the server's own refusal): the token and the URL
+    /// are right, so those alerts go; a delivery failure's `last_error` stays.
+    fn clear_alerts(&self) {
+        self.status.send_if_modified(|s| {
+            let changed = s.credentials_rejected || s.not_the_server;
+            s.credentials_rejected = false;
+            s.not_the_server = false;
+            changed
+        });
+    }
+
     fn clear_credentials_alert(&self) {
         self.status.send_if_modified(|s| {
-            let changed = s.credentials_rejected || s.last_error.is_some();
+            let changed = s.credentials_rejected || s.not_the_server || s.last_error.is_some();
             s.credentials_rejected = false;
+            s.not_the_server = false;
             s.last_error = None;
             changed
         });
+    }
+
+    /// Clears delivered payloads out of the WAL (see [`Outbox::scrub_delivered`]).
+    fn scrub(&self) {
+        if let Err(e) = self.outbox.scrub_delivered() {
+            tracing::warn!(error = %e, "cannot checkpoint the outbox's WAL");
+        }
     }
 
     /// Refreshes the queue figures in the published status.
@@ -445,6 +508,25 @@ impl Uplink {
             Err(e) => tracing::error!(error = %e, "cannot read queue figures"),
         }
     }
+}
+
+/// At most the first `max` bytes of an answer's body: the rest is never read (a hostile or
+/// broken server may send hundreds of megabytes), and the connection is dropped.
+async fn read_head(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, reqwest::Error> {
+    let mut head = Vec::new();
+    while head.len() < max {
+        match response.chunk().await? {
+            Some(chunk) => head.extend_from_slice(&chunk[..chunk.len().min(max - head.len())]),
+            None => break,
+        }
+    }
+    Ok(head)
+}
+
+/// The instant `d` from now; a year from now if that would overflow the clock.
+fn later(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
 }
 
 /// A reqwest error with its causes, without the request URL repeated.
@@ -495,11 +577,12 @@ mod tests {
             auth_retry: Duration::from_secs(300),
             retry_after_max: Duration::from_secs(3600),
             retry_after_scale: 1.0,
+            dead_letter_retention: Duration::from_secs(30 * 24 * 3600),
         };
         let up = Uplink::new(outbox, settings.clone()).unwrap();
         let secs: Vec<u64> = (1..=11).map(|n| up.ceiling(n).as_secs()).collect();
         assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
-        assert_eq!(up.token, "t0k3n");
+        assert_eq!(up.token.secret(), "t0k3n");
 
         std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
         let (outbox, _) = Outbox::open(dir.path()).unwrap();

@@ -17,6 +17,9 @@ pub enum ReplyClass {
     CredentialsRejected,
     /// The server will never accept this submission: dead letter.
     Dead,
+    /// The answer is not the protocol's (a wrong URL, a proxy's error page): the kiosk is
+    /// misconfigured, not the submission. Pause like [`ReplyClass::CredentialsRejected`].
+    NotTheServer,
 }
 
 /// The contract's reply classification (`docs/protocol.md`).
@@ -31,6 +34,75 @@ pub fn classify(status: StatusCode) -> ReplyClass {
     }
 }
 
+/// [`classify`] with the answer's body, for the submission `id`: a success counts only when
+/// it is the server's JSON naming that id (`{"id": ...}`: a captive portal's or proxy's
+/// `200` page must not delete a submission), and a refusal only when it is the protocol's
+/// JSON (`{"error": "..."}`); 404 and 405 never do (the endpoints are fixed, so they mean a
+/// wrong `base_url` or something in between).
+pub fn classify_reply(status: StatusCode, body: &[u8], id: &str) -> ReplyClass {
+    if status == StatusCode::CONFLICT && is_ticket_collision(body) {
+        // Another submission has this ticket number: no retry can fix that; staff must.
+        return ReplyClass::Dead;
+    }
+    match classify(status) {
+        ReplyClass::Delivered if !names_id(body, id) => ReplyClass::NotTheServer,
+        ReplyClass::Dead if matches!(status.as_u16(), 404 | 405) || !is_protocol_error(body) => {
+            ReplyClass::NotTheServer
+        }
+        class => class,
+    }
+}
+
+/// Whether a success body is the server's JSON about this submission.
+fn names_id(body: &[u8], id: &str) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("id").and_then(|i| i.as_str()) == Some(id))
+}
+
+/// Whether a 409's body says the ticket number is taken (`"conflict": "ticket_number"`).
+fn is_ticket_collision(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("conflict").and_then(|c| c.as_str()) == Some("ticket_number"))
+}
+
+/// Whether a body is the protocol's refusal: a JSON object with an `error` string.
+fn is_protocol_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("error").is_some_and(serde_json::Value::is_string))
+}
+
+/// A server's answer as it may be logged and stored: anything that looks like a mainland
+/// mobile number (11 digits 1[3-9]…, or with a leading 86) is masked like 138****5678, and
+/// the kiosk's bearer token is replaced by `<token>`: a server that echoes a request must
+/// not put a citizen's number into the journal or `last_error`.
+pub fn redact_reply(text: &str, token: &str) -> String {
+    let text = if token.is_empty() { text.to_string() } else { text.replace(token, "<token>") };
+    let mut out = String::with_capacity(text.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        let mobile = |d: &str| d.len() == 11 && d.starts_with('1') && matches!(d.as_bytes()[1], b'3'..=b'9');
+        match digits.len() {
+            11 if mobile(digits) => out.push_str(&crate::hall::phone::mask(digits)),
+            13 if digits.starts_with("86") && mobile(&digits[2..]) => {
+                out.push_str("86");
+                out.push_str(&crate::hall::phone::mask(&digits[2..]));
+            }
+            _ => out.push_str(digits),
+        }
+        digits.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
 /// Parses `Retry-After`: delay-seconds or an HTTP date.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
@@ -39,6 +111,18 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// How long to honour a server's `Retry-After`: scaled, then capped at `max`. Whatever the
+/// server sent (up to `u64::MAX` seconds), this never overflows: a product too large for a
+/// `Duration` is simply the cap.
+pub fn retry_after_wait(retry_after: Duration, scale: f64, max: Duration) -> Duration {
+    Duration::try_from_secs_f64(retry_after.as_secs_f64() * scale).map_or(max, |d| d.min(max))
+}
+
+/// `now_ms` plus `wait`, saturating instead of overflowing.
+pub fn ms_after(now_ms: i64, wait: Duration) -> i64 {
+    now_ms.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A uniformly random delay in `[0, ceiling]` ("full jitter").
@@ -80,6 +164,40 @@ mod tests {
     }
 
     #[test]
+    fn only_the_servers_own_refusal_is_a_dead_letter() {
+        let c = |n, body: &str| classify_reply(StatusCode::from_u16(n).unwrap(), body.as_bytes(), "id-1");
+        let json = r#"{"error":"ticket is malformed"}"#;
+        assert_eq!(c(400, json), ReplyClass::Dead);
+        assert_eq!(c(422, json), ReplyClass::Dead);
+        assert_eq!(c(404, json), ReplyClass::NotTheServer);
+        assert_eq!(c(405, ""), ReplyClass::NotTheServer);
+        assert_eq!(c(400, "<html>Bad Request</html>"), ReplyClass::NotTheServer);
+        assert_eq!(c(413, ""), ReplyClass::NotTheServer);
+        assert_eq!(c(400, r#"{"error":3}"#), ReplyClass::NotTheServer);
+        assert_eq!(c(503, "<html>"), ReplyClass::Retry);
+        assert_eq!(c(409, r#"{"error":"taken","conflict":"ticket_number"}"#), ReplyClass::Dead);
+        assert_eq!(c(409, r#"{"error":"busy"}"#), ReplyClass::Retry);
+        assert_eq!(c(409, ""), ReplyClass::Retry);
+        assert_eq!(c(401, ""), ReplyClass::CredentialsRejected);
+        assert_eq!(c(201, r#"{"id":"id-1","result":"stored"}"#), ReplyClass::Delivered);
+        assert_eq!(c(200, r#"{"id":"id-1","result":"already stored"}"#), ReplyClass::Delivered);
+        assert_eq!(c(200, "<html>Welcome to the free Wi-Fi</html>"), ReplyClass::NotTheServer);
+        assert_eq!(c(201, r#"{"id":"another"}"#), ReplyClass::NotTheServer);
+        assert_eq!(c(204, ""), ReplyClass::NotTheServer);
+    }
+
+    #[test]
+    fn replies_are_redacted_before_logging() {
+        let r = |t| redact_reply(t, "s3cret-T0KEN");
+        assert_eq!(r(r#"{"error":"bad phone 13812345678"}"#), r#"{"error":"bad phone 138****5678"}"#);
+        assert_eq!(r("tel:+8613912345678;"), "tel:+86139****5678;");
+        assert_eq!(r("Authorization: Bearer s3cret-T0KEN"), "Authorization: Bearer <token>");
+        assert_eq!(r("id 12345678901 and 019a2012-5a5e"), "id 12345678901 and 019a2012-5a5e", "not a mobile");
+        assert_eq!(r("138123456789"), "138123456789", "12 digits: not a mobile");
+        assert_eq!(redact_reply("x", ""), "x");
+    }
+
+    #[test]
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
@@ -88,6 +206,21 @@ mod tests {
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_capped_without_overflow() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let huge = parse_retry_after("18446744073709551615", now).unwrap();
+        let hour = Duration::from_secs(3600);
+        assert_eq!(retry_after_wait(huge, 1.0, hour), hour);
+        assert_eq!(retry_after_wait(huge, 0.01, hour / 100), hour / 100);
+        assert_eq!(retry_after_wait(Duration::from_secs(120), 0.5, hour), Duration::from_secs(60));
+        assert_eq!(retry_after_wait(Duration::from_secs(1), f64::NAN, hour), hour);
+        let far = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799));
+        assert!(retry_after_wait(parse_retry_after(&far, now).unwrap(), 1.0, hour) == hour);
+        assert_eq!(ms_after(i64::MAX - 5, Duration::MAX), i64::MAX);
+        assert_eq!(ms_after(1000, Duration::from_millis(500)), 1500);
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct UplinkSettings {
     /// Multiplies every `Retry-After` the server sends (1.0; tests and soak runs on
     /// scaled time use less).
     pub retry_after_scale: f64,
+    /// `[storage] dead_letter_retention_days`: how long a dead letter keeps its personal
+    /// fields.
+    pub dead_letter_retention: Duration,
 }
 
 impl UplinkSettings {
@@ -53,6 +56,9 @@ impl UplinkSettings {
             auth_retry: Duration::from_secs(300),
             retry_after_max: Duration::from_secs(3600),
             retry_after_scale: 1.0,
+            dead_letter_retention: Duration::from_secs(
+                u64::from(config.config.storage.dead_letter_retention_days) * 24 * 3600,
+            ),
         })
     }
 
@@ -99,6 +105,12 @@ pub enum UplinkError {
         /// The token file.
         path: PathBuf,
     },
+    /// The token file holds more than one line or characters a header cannot carry.
+    #[error("server token file {path} must hold the token on one line, without spaces or control characters")]
+    TokenInvalid {
+        /// The token file.
+        path: PathBuf,
+    },
     /// The extra CA bundle could not be read or parsed.
     #[error("server CA file {path}: {why}")]
     CaFile {
@@ -126,17 +138,14 @@ pub enum UplinkError {
     Thread(std::io::Error),
 }
 
-/// Reads the bearer token, refusing a file that others may read.
+/// Reads the bearer token, refusing a file that others may read, an empty one, and one
+/// that is not a single token (it could never go into a header).
 pub fn read_token(path: &Path) -> Result<String, UplinkError> {
-    use std::os::unix::fs::PermissionsExt;
-    let err = |source| UplinkError::Token { path: path.to_path_buf(), source };
-    let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        return Err(UplinkError::TokenPermissions { path: path.to_path_buf(), mode: mode & 0o777 });
-    }
-    let token = std::fs::read_to_string(path).map_err(err)?.trim().to_string();
-    if token.is_empty() {
-        return Err(UplinkError::TokenEmpty { path: path.to_path_buf() });
-    }
-    Ok(token)
+    use crate::config::environment::{TokenFileError, read_token_file};
+    read_token_file(path).map_err(|e| match e {
+        TokenFileError::Read { path, source } => UplinkError::Token { path, source },
+        TokenFileError::Mode { path, mode } => UplinkError::TokenPermissions { path, mode },
+        TokenFileError::Empty { path } => UplinkError::TokenEmpty { path },
+        TokenFileError::NotOneToken { path } => UplinkError::TokenInvalid { path },
+    })
 }
