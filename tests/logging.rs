@@ -7,7 +7,8 @@ mod common;
 use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
 
-/// A kiosk config whose outbox file is garbage, so `queue status` logs an error.
+/// A kiosk config whose outbox file is garbage, so `queue repair` logs an error (it moves
+/// the file aside).
 fn config_with_corrupt_outbox(dir: &std::path::Path) -> std::path::PathBuf {
     let config = common::write_config(dir, "127.0.0.1:9".parse().unwrap(), common::TOKEN);
     let data = dir.join("data");
@@ -16,11 +17,11 @@ fn config_with_corrupt_outbox(dir: &std::path::Path) -> std::path::PathBuf {
     config
 }
 
-fn queue_status(config: &std::path::Path) -> Command {
+fn queue_repair(config: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hall-kiosk"));
     cmd.arg("--config")
         .arg(config)
-        .args(["queue", "status"])
+        .args(["queue", "repair"])
         .env("RUST_LOG", "info")
         .env_remove("JOURNAL_STREAM");
     cmd
@@ -30,7 +31,7 @@ fn queue_status(config: &std::path::Path) -> Command {
 fn logs_in_a_pipe_carry_no_colour_codes() {
     let dir = tempfile::tempdir().unwrap();
     let config = config_with_corrupt_outbox(dir.path());
-    let out = queue_status(&config).output().unwrap();
+    let out = queue_repair(&config).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("OUTBOX DATABASE CORRUPT"), "a log line was written: {stderr}");
     assert!(!stderr.contains('\u{1b}'), "no escape codes in a pipe: {stderr:?}");
@@ -43,7 +44,7 @@ fn journal_stream_without_a_journal_falls_back_to_plain_stderr() {
     let log = dir.path().join("stderr.log");
     let file = std::fs::File::create(&log).unwrap();
     let meta = file.metadata().unwrap();
-    let status = queue_status(&config)
+    let status = queue_repair(&config)
         .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
         .stdout(Stdio::null())
         .stderr(file)

@@ -91,8 +91,17 @@ impl Outbox {
             return Ok(true);
         }
         let conn = self.lock();
-        let busy: i64 =
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        // Never wait for the other connection: a TRUNCATE checkpoint holds the write lock
+        // while it waits for readers, and the UI thread's next enqueue must not wait behind
+        // it. A busy checkpoint is simply tried again after the next pass.
+        conn.busy_timeout(std::time::Duration::ZERO).map_err(|e| self.err(e))?;
+        let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+        let busy = match result {
+            Ok(busy) => busy,
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => 1,
+            Err(e) => return Err(self.err(e)),
+        };
         if busy != 0 {
             self.delivered_since_scrub.store(true, Ordering::Release);
         }

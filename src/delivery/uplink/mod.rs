@@ -45,6 +45,8 @@ use token::TokenFile;
 
 /// Rows read from the outbox at a time: memory stays flat whatever the queue length.
 const PAGE: usize = 64;
+/// How soon a checkpoint that found the database busy is tried again.
+const SCRUB_RETRY: Duration = Duration::from_secs(1);
 /// How often delivered records older than 30 days are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -253,7 +255,9 @@ impl Uplink {
                 },
             };
             self.publish();
-            self.scrub();
+            // A checkpoint that found the database busy is tried again within a second:
+            // delivered phone numbers must not linger in the WAL.
+            let scrub_pending = !self.scrub();
             let until = match pass {
                 Pass::More => continue,
                 Pass::Wait(d) => *paused_until.insert(later(d)),
@@ -266,7 +270,10 @@ impl Uplink {
                     }
                 },
             };
-            let until = until.min(next_heartbeat);
+            let mut until = until.min(next_heartbeat);
+            if scrub_pending {
+                until = until.min(later(SCRUB_RETRY));
+            }
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep_until(until) => {}
@@ -489,9 +496,14 @@ impl Uplink {
     }
 
     /// Clears delivered payloads out of the WAL (see [`Outbox::scrub_delivered`]).
-    fn scrub(&self) {
-        if let Err(e) = self.outbox.scrub_delivered() {
-            tracing::warn!(error = %e, "cannot checkpoint the outbox's WAL");
+    /// Returns `false` while that is still to be done.
+    fn scrub(&self) -> bool {
+        match self.outbox.scrub_delivered() {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot checkpoint the outbox's WAL");
+                false
+            }
         }
     }
 
