@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hall_kiosk::config::{self, Language, Rotation};
 use hall_kiosk::delivery::outbox::Outbox;
+use hall_kiosk::delivery::run_state::RunState;
 use hall_kiosk::delivery::submission::Submitter;
 use hall_kiosk::delivery::uplink::{self, UplinkSettings};
 use hall_kiosk::screens::app::{AppOptions, KioskApp};
@@ -246,6 +247,8 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
              What it held was not delivered: hand the old file to support"
         );
     }
+    // How the last run ended goes into the heartbeat (crash, watchdog, clean).
+    let run_state = RunState::begin(&config.data_dir());
     let settings = UplinkSettings::from_config(&config).context("cannot set up delivery to the server")?;
     let uplink = uplink::spawn(&outbox, settings).context("cannot start delivery to the server")?;
     let submitter = Submitter::new(&config, outbox);
@@ -278,6 +281,7 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
         uplink.shutdown();
     }
     result?;
+    run_state.finish_clean();
     Ok(ExitCode::SUCCESS)
 }
 

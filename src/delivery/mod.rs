@@ -9,5 +9,6 @@
 
 pub mod outbox;
 pub mod protocol;
+pub mod run_state;
 pub mod submission;
 pub mod uplink;

@@ -189,6 +189,19 @@ pub struct Heartbeat {
     pub oldest_pending_at: Option<String>,
     /// When the last submission was delivered (RFC 3339), or null.
     pub last_delivery_at: Option<String>,
+    /// Seconds since this run of the kiosk started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_secs: Option<u64>,
+    /// Free space where the outbox lives, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_disk_bytes: Option<u64>,
+    /// How the last run ended: `first-start`, `clean`, `crash`, or systemd's result
+    /// (`watchdog`, `signal`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_exit: Option<String>,
+    /// The kiosk's clock is wrong (before this firmware, or a day away from the server's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clock_off: bool,
 }
 
 /// Serialises a date as `YYYY-MM-DD`.

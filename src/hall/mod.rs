@@ -6,6 +6,7 @@
 //! Must not: touch Slint, the outbox, the network, or anything in `delivery`, `screens`
 //! or `ops` (checked by `tests/layers.rs`). Only `config` is below this layer.
 
+pub mod clock;
 pub mod phone;
 pub mod qr;
 pub mod reach;

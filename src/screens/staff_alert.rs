@@ -2,7 +2,7 @@
 //! the kiosk's token, submissions were refused for good (dead letters), the outbox was
 //! unreadable and moved aside, the disk refused a submission, the answers are not the
 //! intake server's (`URL`), the delivery task had to be restarted (`UPLINK×n`), or the
-//! printer failed (`PRN`). Shown as one discreet line
+//! printer failed (`PRN`), or the clock is wrong (`CLOCK`). Shown as one discreet line
 //! with short codes; `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
@@ -47,6 +47,9 @@ impl StaffAlerts {
             }
             if s.restarts > 0 {
                 codes.push(format!("UPLINK×{}", s.restarts));
+            }
+            if s.clock_off {
+                codes.push("CLOCK".to_string());
             }
         }
         if self.outbox_moved_aside.get() {
@@ -102,5 +105,7 @@ mod tests {
         assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB");
         alerts.printer_fault.store(true, Ordering::Relaxed);
         assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB PRN");
+        status.clock_off = true;
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 CLOCK DB PRN");
     }
 }

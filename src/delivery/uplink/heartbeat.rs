@@ -5,6 +5,51 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
 use super::{ReplyClass, Uplink, classify, describe, rfc3339};
 use crate::delivery::protocol::{HEARTBEAT_PATH, Heartbeat};
+use crate::delivery::run_state;
+use crate::hall::clock;
+
+impl Uplink {
+    /// Compares the kiosk's clock with the server's `Date` (and the firmware's date); a
+    /// wrong clock is a staff alert (`CLOCK`): reply dates on tickets depend on it.
+    pub(super) fn check_clock(&self, headers: &reqwest::header::HeaderMap) {
+        let server_ms = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_millis()).ok());
+        let off = clock::is_off(crate::delivery::outbox::now_ms(), server_ms);
+        self.status.send_if_modified(|s| {
+            let changed = s.clock_off != off;
+            if changed {
+                if off {
+                    tracing::error!(
+                        "STAFF ALERT: the kiosk's clock is wrong; ticket reply dates depend on it"
+                    );
+                }
+                s.clock_off = off;
+            }
+            changed
+        });
+    }
+}
+
+/// Free bytes on the file system holding `dir` (for the heartbeat).
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `path` is a valid NUL-terminated string and `stat` points to writable
+    // memory of the right type; statvfs only writes into it.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let stat = unsafe { stat.assume_init() };
+    #[allow(clippy::useless_conversion)] // the field types differ between targets
+    Some(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+}
 
 impl Uplink {
     /// Sends one heartbeat. Failures are logged and shown, never fatal.
@@ -24,6 +69,10 @@ impl Uplink {
             dead_letters: stats.dead_letters,
             oldest_pending_at: stats.oldest_pending_ms.map(rfc3339),
             last_delivery_at: stats.last_delivery_ms.map(rfc3339),
+            uptime_secs: run_state::uptime_secs(),
+            free_disk_bytes: self.outbox.path().parent().and_then(free_bytes),
+            last_exit: run_state::last_end_reported().map(str::to_string),
+            clock_off: self.status.borrow().clock_off,
         };
         let result = self
             .client
@@ -33,6 +82,9 @@ impl Uplink {
             .body(serde_json::to_vec(&beat).expect("a heartbeat always serialises"))
             .send()
             .await;
+        if let Ok(r) = &result {
+            self.check_clock(r.headers());
+        }
         match result {
             Ok(r) if r.status().is_success() => {
                 tracing::debug!(pending = stats.pending, "heartbeat sent");

@@ -64,6 +64,9 @@ pub struct UplinkStatus {
     pub last_error: Option<String>,
     /// How often the delivery task ended unexpectedly and was restarted (staff alert).
     pub restarts: u32,
+    /// The kiosk's clock is wrong (before this firmware, or a day away from the server's
+    /// `Date`): reply dates on tickets depend on it (staff alert `CLOCK`).
+    pub clock_off: bool,
 }
 
 /// What happened to one submission, for `simulate` and `queue flush` to print.
@@ -332,6 +335,7 @@ impl Uplink {
             Err(e) => return Attempt::Failed(describe(&e)),
         };
         let status = response.status();
+        self.check_clock(response.headers());
         let retry_after = match status {
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => response
                 .headers()
