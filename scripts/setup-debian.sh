@@ -36,3 +36,11 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: no Rust toolchain found. Install Rust 1.92 or newer with rustup (https://rustup.rs), then run this again." >&2
   exit 1
 fi
+
+# Optional, off by default (not for CI): cargo-mutants for mutation testing of the delivery
+# path and the hall rules (docs/testing.md). Opt in with HALL_KIOSK_MUTANTS=1; installed
+# once, for the user running this script.
+if [ "${HALL_KIOSK_MUTANTS:-0}" = 1 ] && ! command -v cargo-mutants >/dev/null 2>&1; then
+  echo "setup: installing cargo-mutants (HALL_KIOSK_MUTANTS=1)" >&2
+  cargo install --locked cargo-mutants
+fi

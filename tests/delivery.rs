@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -99,6 +99,8 @@ struct Rig {
     faults: Arc<Faults>,
     submitter: Submitter,
     settings: UplinkSettings,
+    /// The queued body of each submission, read from the outbox while it was pending.
+    queued: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 async fn rig(token: &str, options: OutboxOptions) -> Rig {
@@ -112,7 +114,14 @@ async fn rig(token: &str, options: OutboxOptions) -> Rig {
     let config = common::load(&common::write_config(dir.path(), addr, token));
     let (outbox, _) = Outbox::open_with(&config.data_dir(), &options).unwrap();
     let settings = common::scaled_settings(&config, SCALE);
-    Rig { submitter: Submitter::new(&config, outbox), intake, faults, settings, _dir: dir }
+    Rig {
+        submitter: Submitter::new(&config, outbox),
+        intake,
+        faults,
+        settings,
+        queued: Mutex::default(),
+        _dir: dir,
+    }
 }
 
 fn rating(level: u8) -> RatingPayload {
@@ -131,7 +140,7 @@ fn rating(level: u8) -> RatingPayload {
 
 /// Queues `n` submissions (a mix of kinds) and returns their ids.
 fn queue(rig: &Rig, n: usize) -> Vec<String> {
-    (0..n)
+    let ids = (0..n)
         .map(|i| {
             let receipt = match i % 3 {
                 0 => rig.submitter.rating(&rating(1)).unwrap(),
@@ -140,11 +149,30 @@ fn queue(rig: &Rig, n: usize) -> Vec<String> {
             };
             receipt.id.to_string()
         })
-        .collect()
+        .collect();
+    note_queued_bodies(rig);
+    ids
+}
+
+/// Keeps the body of every pending submission, to compare with what the server stored.
+fn note_queued_bodies(rig: &Rig) {
+    let rows = rig.submitter.outbox().due(i64::MAX, 0, 100_000).unwrap();
+    let mut queued = rig.queued.lock().unwrap();
+    for row in rows {
+        queued.entry(row.id).or_insert(row.body);
+    }
+}
+
+/// The body the server stored for each id, read from its database.
+fn stored_bodies(rig: &Rig) -> HashMap<String, Vec<u8>> {
+    let db = rusqlite::Connection::open(rig._dir.path().join("intake.db")).unwrap();
+    let mut stmt = db.prepare("SELECT id, body FROM submissions").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
 }
 
 /// Starts the uplink; returns its status and the switch that stops it.
 fn start(rig: &Rig) -> (tokio::sync::watch::Receiver<UplinkStatus>, tokio::sync::oneshot::Sender<()>) {
+    note_queued_bodies(rig);
     let uplink =
         Uplink::new(rig.submitter.outbox().another_connection().unwrap(), rig.settings.clone()).unwrap();
     let status = uplink.status();
@@ -184,6 +212,24 @@ fn assert_exactly_once(rig: &Rig, ids: &[String]) {
     assert_eq!(rig.intake.counters.conflicts.load(Ordering::Relaxed), 0);
     let kept = delivered_ids(rig);
     assert_eq!(kept, ids.iter().cloned().collect::<HashSet<_>>(), "the kiosk's delivery records differ");
+    // The server holds each body byte for byte as it was queued (what the citizen confirmed,
+    // and what a replay must repeat exactly).
+    let stored = stored_bodies(rig);
+    let queued = rig.queued.lock().unwrap();
+    let mut compared = 0;
+    for id in ids {
+        if let Some(body) = queued.get(id) {
+            assert!(
+                stored[id] == *body,
+                "{id}: stored {:?}, queued {:?}",
+                String::from_utf8_lossy(&stored[id]),
+                String::from_utf8_lossy(body)
+            );
+            compared += 1;
+        }
+    }
+    // Only a submission sent the moment it was queued can be gone before its body was read.
+    assert!(compared * 10 >= ids.len() * 9, "only {compared} of {} bodies compared", ids.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,9 @@
 //! Power cuts: `hall-kiosk simulate` is killed with SIGKILL at random moments, 55 times,
 //! and restarted on the same data directory each time. At the end the server holds every
 //! submission exactly once: nothing committed is lost, nothing is counted twice.
+//!
+//! The kill delays come from a seed, printed at the start: `KILL_SEED=<n> cargo test --test
+//! kill` replays a failed run's delays.
 
 mod common;
 
@@ -13,6 +16,43 @@ use std::time::{Duration, Instant};
 use hall_kiosk::delivery::outbox::Outbox;
 
 const KILLS: usize = 55;
+/// Kill delays are drawn from 0 up to this many milliseconds: start-up to mid-delivery.
+const MAX_DELAY_MS: u64 = 120;
+
+/// The seed of this run's kill delays: `KILL_SEED` when set (to replay a run), else fresh.
+fn seed_from(var: Option<String>) -> u64 {
+    match var {
+        Some(s) => s.trim().parse().unwrap_or_else(|_| panic!("KILL_SEED={s:?} is not a number")),
+        None => getrandom::u64().unwrap(),
+    }
+}
+
+/// `n` kill delays drawn from `seed` (splitmix64: the same seed, the same delays).
+fn kill_delays(seed: u64, n: usize) -> Vec<Duration> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            Duration::from_millis((z ^ (z >> 31)) % MAX_DELAY_MS)
+        })
+        .collect()
+}
+
+#[test]
+fn kill_delays_replay_from_their_seed() {
+    assert_eq!(seed_from(Some(" 42 ".into())), 42);
+    assert_ne!(seed_from(None), seed_from(None), "a fresh seed each run");
+    assert_eq!(kill_delays(42, KILLS), kill_delays(42, KILLS));
+    assert_ne!(kill_delays(42, KILLS), kill_delays(43, KILLS));
+    let delays = kill_delays(7, 1000);
+    assert!(delays.iter().all(|d| *d < Duration::from_millis(MAX_DELAY_MS)));
+    let early = delays.iter().filter(|d| d.as_millis() < 20).count();
+    let late = delays.iter().filter(|d| d.as_millis() >= 100).count();
+    assert!(early > 100 && late > 100, "spread over the whole range: {early} early, {late} late");
+}
 
 fn simulate(config: &std::path::Path, complaints: u32, ratings: u32) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_hall-kiosk"))
@@ -42,11 +82,11 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
     let addr = common::serve(common::server::router(intake.clone())).await;
     let config = common::write_config(dir.path(), addr, common::TOKEN);
 
+    let seed = seed_from(std::env::var("KILL_SEED").ok());
+    eprintln!("kill delays from KILL_SEED={seed} (set it to replay this run)");
     let mut reported = Vec::new();
-    for round in 0..KILLS {
+    for (round, delay) in kill_delays(seed, KILLS).into_iter().enumerate() {
         let mut child = simulate(&config, 3, 3);
-        // Anywhere from start-up to mid-delivery.
-        let delay = Duration::from_millis(getrandom::u64().unwrap() % 120);
         tokio::time::sleep(delay).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();

@@ -103,8 +103,17 @@ mod tests {
 
     #[test]
     fn accepts_mainland_mobiles() {
-        for n in ["13812345678", "19912345678", "138 1234 5678", "138-1234-5678", "15000000000"] {
-            assert!(MobileNumber::parse(n).is_ok(), "{n}");
+        // The cleaned number is what goes into the payload: spaces and hyphens gone, every
+        // digit kept in order.
+        for (typed, clean) in [
+            ("13812345678", "13812345678"),
+            ("19912345678", "19912345678"),
+            ("138 1234 5678", "13812345678"),
+            ("138-1234-5678", "13812345678"),
+            (" 150-0000 0000 ", "15000000000"),
+            ("17098765432", "17098765432"),
+        ] {
+            assert_eq!(MobileNumber::parse(typed).as_ref().map(MobileNumber::as_str), Ok(clean), "{typed:?}");
         }
     }
 

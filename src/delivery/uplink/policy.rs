@@ -224,6 +224,31 @@ mod tests {
     }
 
     #[test]
+    fn backoff_ceilings_double_from_the_base_up_to_the_cap() {
+        let s = Duration::from_secs;
+        let secs: Vec<u64> = (0..=11).map(|n| backoff_ceiling(s(1), s(300), n).as_secs()).collect();
+        assert_eq!(secs, [1, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300], "0 failures counts as 1");
+        assert_eq!(backoff_ceiling(s(1), s(300), u32::MAX), s(300), "no overflow after years of failures");
+        let ms = Duration::from_millis;
+        let scaled: Vec<Duration> = (1..=4).map(|n| backoff_ceiling(ms(10), ms(30), n)).collect();
+        assert_eq!(scaled, [ms(10), ms(20), ms(30), ms(30)]);
+    }
+
+    #[test]
+    fn full_jitter_is_uniform_under_the_ceiling() {
+        assert_eq!(full_jitter(Duration::ZERO), Duration::ZERO);
+        let ceiling = Duration::from_secs(300);
+        let draws: Vec<Duration> = (0..2000).map(|_| full_jitter(ceiling)).collect();
+        assert!(draws.iter().all(|d| *d <= ceiling));
+        // Uniform: the mean is half the ceiling (to within 10 standard errors), and draws
+        // differ, so kiosks that failed together do not retry together.
+        let mean = draws.iter().sum::<Duration>() / draws.len() as u32;
+        assert!(mean > ceiling * 2 / 5 && mean < ceiling * 3 / 5, "mean {mean:?}");
+        let distinct: std::collections::HashSet<&Duration> = draws.iter().collect();
+        assert!(distinct.len() > 1900, "{} distinct draws of 2000", distinct.len());
+    }
+
+    #[test]
     fn full_jitter_stays_under_the_ceiling() {
         let ceiling = Duration::from_millis(1000);
         let draws: Vec<Duration> = (0..200).map(|_| full_jitter(ceiling)).collect();
