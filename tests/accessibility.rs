@@ -55,13 +55,46 @@ impl Rect {
 
 #[test]
 fn every_target_on_every_screen_is_big_enough_and_apart() {
-    let app = kiosk();
-    let (width, height) = (1080.0, 1920.0);
+    walk_every_screen(1080.0, 1920.0, true);
+}
+
+/// The same walk on the other panels halls install: a landscape 1920×1080 and a small
+/// 768×1366 portrait (their mounting is not the sample totem's: no reach band here).
+#[test]
+fn every_target_is_big_enough_and_apart_on_the_other_panel_sizes() {
+    walk_every_screen(1920.0, 1080.0, false);
+}
+
+#[test]
+fn every_target_is_big_enough_and_apart_on_a_small_portrait_panel() {
+    walk_every_screen(768.0, 1366.0, false);
+}
+
+/// Every screen of every flow, zh and en, normal, elder and seated, on a `width`×`height`
+/// panel: each target big enough, apart from its neighbours, wholly on screen in elder
+/// mode, and (for the sample totem) within reach.
+fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
+    let mut config = example_config();
+    if !sample_totem {
+        // The sample's mounting describes its 43″ totem, not these panels.
+        config.config.display.bottom_mm = None;
+        config.config.display.height_mm = None;
+    }
+    let app = kiosk_with(config);
+    app.window().window().set_size(slint::LogicalSize::new(width, height));
+    // (elder, seated). Elder mode's layouts are made for the 1080×1920 totem: on the other
+    // panels they do not fit yet (docs/accessibility.md, known gaps), so only normal and
+    // seated mode are held to the rules there.
+    let modes: &[(bool, bool)] = if sample_totem {
+        &[(false, false), (true, false), (false, true), (true, true)]
+    } else {
+        &[(false, false), (false, true)]
+    };
     let mut problems = Vec::new();
     let mut checked = 0;
     for screen in Screen::value_variants() {
         for language in [Language::ZhCn, Language::En] {
-            for (elder, seated) in [(false, false), (true, false), (false, true), (true, true)] {
+            for &(elder, seated) in modes {
                 app.end_session();
                 app.set_seated(seated);
                 app.stage(*screen, language, elder);
@@ -77,10 +110,12 @@ fn every_target_on_every_screen_is_big_enough_and_apart() {
                 // Where hands reach on the sample totem (850–1,800 mm above the floor).
                 let theme = app.window().global::<Theme>();
                 let reach_top = theme.get_reach_top();
-                assert!(
-                    reach_top > if seated { 1100.0 } else { 350.0 },
-                    "{place}: no reach band ({reach_top})"
-                );
+                if sample_totem {
+                    assert!(
+                        reach_top > if seated { 1100.0 } else { 350.0 },
+                        "{place}: no reach band ({reach_top})"
+                    );
+                }
                 // Under a dialog only the dialog can be tapped.
                 let modal = ["ConfirmDialog", "AssistNotice", "IdleOverlay"]
                     .iter()
@@ -133,8 +168,9 @@ fn every_target_on_every_screen_is_big_enough_and_apart() {
             }
         }
     }
-    assert!(checked > 400, "only {checked} targets checked");
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    let enough = if sample_totem { 400 } else { 150 };
+    assert!(checked > enough, "only {checked} targets checked");
+    assert!(problems.is_empty(), "{width}×{height}: {} problems:\n{}", problems.len(), problems.join("\n"));
 }
 
 /// WCAG 2 relative luminance.
