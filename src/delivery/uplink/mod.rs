@@ -116,7 +116,16 @@ pub enum DeliveryEvent {
 
 /// One attempt's result.
 enum Attempt {
-    Reply { status: StatusCode, retry_after: Option<Duration>, body: String },
+    /// `class` is decided on the answer as received; `body` is redacted (mobile numbers,
+    /// the token masked) before anything logs or stores it. Redacting first could mask
+    /// digits inside the submission's own id (a UUID's last group may hold 11 digits
+    /// starting 13–19) and turn a delivery into a "not the server" pause.
+    Reply {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        class: ReplyClass,
+        body: String,
+    },
     Failed(String),
 }
 
@@ -346,22 +355,24 @@ impl Uplink {
         };
         // A success must name the submission (`classify_reply`): an answer cut off is tried
         // again, and the server answers the repeat with 200.
-        let body = match read_head(response, MAX_REASON_BYTES).await {
-            Ok(b) => redact_reply(&String::from_utf8_lossy(&b), self.token.secret()),
+        let raw = match read_head(response, MAX_REASON_BYTES).await {
+            Ok(b) => b,
             Err(e) => return Attempt::Failed(format!("{status}, then {}", describe(&e))),
         };
-        Attempt::Reply { status, retry_after, body }
+        let class = classify_reply(status, &raw, &row.id);
+        let body = redact_reply(&String::from_utf8_lossy(&raw), self.token.secret());
+        Attempt::Reply { status, retry_after, class, body }
     }
 
     /// Records an attempt's result in the outbox. Returns the event and, when the uplink
     /// must pause, for how long.
     fn settle(&mut self, row: &PendingRow, attempt: Attempt) -> (DeliveryEvent, Option<Duration>) {
         let now = now_ms();
-        let (status, retry_after, body) = match attempt {
+        let (status, retry_after, class, body) = match attempt {
             Attempt::Failed(error) => return self.retry(row, error, None),
-            Attempt::Reply { status, retry_after, body } => (status, retry_after, body),
+            Attempt::Reply { status, retry_after, class, body } => (status, retry_after, class, body),
         };
-        match classify_reply(status, body.as_bytes(), &row.id) {
+        match class {
             ReplyClass::Delivered => {
                 self.failures = 0;
                 self.clear_credentials_alert();

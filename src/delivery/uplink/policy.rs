@@ -148,6 +148,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_delivery_is_recognised_before_the_answer_is_redacted() {
+        // A UUIDv7 whose last group holds 11 digits starting 19: it reads like a mobile.
+        let id = "01a20e0a-cbbb-7664-8003-b19691999330";
+        let raw = format!(r#"{{"id":"{id}","result":"stored"}}"#);
+        assert_eq!(classify_reply(StatusCode::CREATED, raw.as_bytes(), id), ReplyClass::Delivered);
+        // Redacted first, the id no longer matches: that order paused delivery for good
+        // answers (the uplink classifies the answer as received, then redacts it).
+        let redacted = redact_reply(&raw, "t0k3n");
+        assert_eq!(classify_reply(StatusCode::CREATED, redacted.as_bytes(), id), ReplyClass::NotTheServer);
+    }
+
+    #[test]
     fn classification_follows_the_contract() {
         let c = |n| classify(StatusCode::from_u16(n).unwrap());
         for ok in [200, 201, 202, 204] {
