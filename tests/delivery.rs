@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::flaky::{quiet_injected_panics, reset};
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -71,26 +73,6 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
             response
         }
     }
-}
-
-/// Ends the connection without an answer: hyper drops a connection whose handler panics.
-fn reset() -> ! {
-    std::panic::panic_any(InjectedReset)
-}
-
-struct InjectedReset;
-
-/// Keeps the injected resets out of the test output; real panics still print.
-fn quiet_injected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !info.payload().is::<InjectedReset>() {
-                default(info);
-            }
-        }));
-    });
 }
 
 struct Rig {

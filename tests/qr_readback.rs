@@ -1,17 +1,9 @@
 //! A phone camera must read the ticket's QR code back as the tracking link: checked with
 //! Debian's zbarimg (installed by scripts/setup-debian.sh) on the rendered pixels.
 
-use std::process::Command;
+mod common;
 
-fn zbarimg(png: &std::path::Path) -> String {
-    let out = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(png)
-        .output()
-        .expect("zbarimg (Debian package zbar-tools) is installed: run scripts/setup-debian.sh");
-    assert!(out.status.success(), "zbarimg found no code: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim_end().to_string()
-}
+use common::zbarimg;
 
 #[test]
 fn rendered_qr_reads_back_as_the_link() {

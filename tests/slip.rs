@@ -3,6 +3,10 @@
 //! job initialises and cuts), fake network printers on 127.0.0.1 that report no paper,
 //! go offline or never answer, and the PNG preview whose QR code zbarimg reads back.
 
+mod common;
+
+use common::zbarimg;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -366,16 +370,6 @@ fn unplugged_usb_printer_is_offline() {
 }
 
 // ---- the PNG preview ----
-
-fn zbarimg(png: &Path) -> String {
-    let out = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(png)
-        .output()
-        .expect("zbarimg (Debian package zbar-tools) is installed: run scripts/setup-debian.sh");
-    assert!(out.status.success(), "zbarimg found no code: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim_end().to_string()
-}
 
 #[test]
 fn preview_is_one_pixel_per_dot_and_its_qr_code_reads_back_as_the_link() {

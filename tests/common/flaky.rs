@@ -60,14 +60,14 @@ async fn inject(State(flaky): State<Arc<Flaky>>, request: Request, next: Next) -
 }
 
 /// Ends the connection without an answer: hyper drops a connection whose handler panics.
-fn reset() -> ! {
+pub fn reset() -> ! {
     std::panic::panic_any(InjectedReset)
 }
 
 struct InjectedReset;
 
 /// Keeps the injected resets out of the test output; real panics still print.
-fn quiet_injected_panics() {
+pub fn quiet_injected_panics() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let default = std::panic::take_hook();

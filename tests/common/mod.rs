@@ -197,12 +197,17 @@ pub fn read_qr(image: &slint::Image, dir: &Path) -> String {
     let pixels = image.to_rgb8().expect("the QR code is an RGB image");
     let path = dir.join("qr.png");
     hall_kiosk::screens::screenshot::write_png(&pixels, &path).unwrap();
+    zbarimg(&path)
+}
+
+/// The text of the one QR code in a PNG file, read by zbarimg (Debian's zbar-tools).
+pub fn zbarimg(png: &Path) -> String {
     let out = std::process::Command::new("zbarimg")
         .args(["--raw", "-q"])
-        .arg(&path)
+        .arg(png)
         .output()
-        .expect("zbarimg (zbar-tools) is installed by scripts/setup-debian.sh");
-    assert!(out.status.success(), "no QR code found");
+        .expect("zbarimg (Debian package zbar-tools) is installed: run scripts/setup-debian.sh");
+    assert!(out.status.success(), "zbarimg found no code: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim_end().to_string()
 }
 
