@@ -346,6 +346,13 @@ fn sent_back_and_forth_names_every_department() {
     assert_eq!(control(&app, "税务局").accessible_checked(), Some(true));
     tap(&app, "下一步");
     assert_eq!(app.window().global::<Complaint>().get_step(), 3, "two departments: no single matter to ask");
+    tap(&app, "返回");
+    assert!(
+        shows_text(&app, "请点选把您推来推去的每个部门，然后点下一步。"),
+        "Back returns to the departments, not to an empty matter list"
+    );
+    assert_eq!(control(&app, "税务局").accessible_checked(), Some(true), "the choice is kept");
+    tap(&app, "下一步");
     tap(&app, "几个部门都说不归自己管");
     tap(&app, "3 次及以上");
     tap(&app, "下一步");

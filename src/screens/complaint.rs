@@ -310,7 +310,8 @@ impl ComplaintFlow {
                     d.choosing_matter = false;
                     false
                 }
-                3 if d.department.is_some() => {
+                // Several departments were chosen: back to them (there was no matter list).
+                3 if d.department.is_some() && d.other_departments.is_empty() => {
                     d.step = 2;
                     d.choosing_matter = true;
                     false
