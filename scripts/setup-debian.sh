@@ -11,6 +11,8 @@ packages=(
   xauth xvfb                   # optional: run the real window without a monitor
   libudev-dev libinput-dev libxkbcommon-dev  # the panel build (--features panel): DRM + libinput
   systemd                      # systemd-analyze, -sysusers, -tmpfiles: tests check the unit files
+  librime-dev rime-data-pinyin-simp  # on-screen keyboard: pinyin candidates (librime, pinyin_simp schema)
+  libzinnia-dev tegaki-zinnia-simplified-chinese  # handwriting recognition (Zinnia, Tegaki model)
 )
 
 missing=()

@@ -12,6 +12,7 @@
 //! ops/        operator commands (queue, simulate), display detection     uses everything
 //! screens/    the Slint shell and one controller per flow                → delivery, hall
 //! delivery/   protocol, submission, outbox, uplink: never touches Slint  → hall
+//! input/      text entry engines: pinyin, handwriting, hall phrases       → hall
 //! hall/       the hall's rules: tickets, working days, phones, QR        (pure)
 //! config/     the hall's kiosk.toml, parsed and validated                 (below all)
 //! ```
@@ -20,6 +21,7 @@
 //! - [`hall`]: ticket numbers and tokens, working days, mobile numbers, QR modules.
 //! - [`delivery`]: the wire format, the one submission path, the durable outbox and the
 //!   uplink that delivers it to the central server.
+//! - [`input`]: the engines behind the on-screen keyboard (pinyin, handwriting).
 //! - [`screens`]: the app shell (window, session, idle reset) and the controllers that
 //!   answer the UI's globals: complaint, rating, ticket, phone entry, call staff, voice,
 //!   staff alerts, screenshots.
@@ -31,5 +33,6 @@
 pub mod config;
 pub mod delivery;
 pub mod hall;
+pub mod input;
 pub mod ops;
 pub mod screens;

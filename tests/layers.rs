@@ -1,4 +1,4 @@
-//! The layers of `src/` depend one way: ops → screens → delivery → hall, config below all,
+//! The layers of `src/` depend one way: ops → screens → delivery, input → hall, config below all,
 //! and Slint only in `screens/` (and `main.rs`, which picks the backend). This reads every
 //! source file and fails on an import that points the wrong way.
 
@@ -15,6 +15,11 @@ const RULES: &[(&str, &[&str], &str)] = &[
         "hall",
         &["crate::delivery", "crate::screens", "crate::ops", "slint", "rodio", "rusqlite", "reqwest"],
         "hall holds pure rules",
+    ),
+    (
+        "input",
+        &["crate::delivery", "crate::screens", "crate::ops", "slint", "rodio", "rusqlite", "reqwest"],
+        "text-entry engines know nothing of screens, outbox or network",
     ),
     ("delivery", &["crate::screens", "crate::ops", "slint", "rodio"], "delivery never touches the UI"),
     ("screens", &["crate::ops"], "screens do not use operator commands"),
