@@ -125,3 +125,21 @@ fn numbering_never_repeats_across_restarts_purges_a_lost_database_and_two_kiosks
     let all: HashSet<&String> = first.iter().chain(&second).collect();
     assert_eq!(all.len(), first.len() + second.len(), "a number was issued twice: {first:?} {second:?}");
 }
+
+/// A clock that ran ahead for a while (days), then was corrected: the hourly purge must
+/// not forget the real day's count, and if a day's count is gone the next number still
+/// starts above everything given out that day (the floor file).
+#[test]
+fn a_clock_that_ran_ahead_never_makes_a_number_repeat() {
+    let tz = FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = tz.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let ahead = tz.with_ymd_and_hms(2026, 12, 9, 10, 0, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kiosk = submitter("K01", dir.path());
+    let mut numbers = issue(&kiosk, today, 3);
+    numbers.extend(issue(&kiosk, ahead, 1)); // the clock jumps 15 days ahead
+    kiosk.outbox().purge_delivered(i64::MAX).unwrap(); // the hourly purge, on the wrong day
+    numbers.extend(issue(&kiosk, today, 3)); // the clock is put right
+    let unique: HashSet<&String> = numbers.iter().collect();
+    assert_eq!(unique.len(), numbers.len(), "a number was issued twice: {numbers:?}");
+}

@@ -212,8 +212,13 @@ impl Outbox {
         let n = conn
             .execute("DELETE FROM delivered WHERE delivered_at_ms < ?1", [before_ms])
             .map_err(|e| self.err(e))?;
-        conn.execute("DELETE FROM ticket_days WHERE day < date('now', '-7 days')", [])
-            .map_err(|e| self.err(e))?;
+        // Days are counted back from the newest day that issued a ticket, not from the
+        // clock: a clock that ran ahead for a while must not make today's count look old.
+        conn.execute(
+            "DELETE FROM ticket_days WHERE day < (SELECT date(max(day), '-7 days') FROM ticket_days)",
+            [],
+        )
+        .map_err(|e| self.err(e))?;
         if let Some(dir) = self.path.parent() {
             super::reserve::ensure(dir);
         }

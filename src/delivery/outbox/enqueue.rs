@@ -21,12 +21,17 @@ impl Outbox {
             let seq = match new.ticket_day {
                 None => None,
                 Some(day) => {
+                    // A day this database has no count for (its first ticket, or a count
+                    // purged while the clock was wrong) starts above the floor file, never
+                    // at a number that may already have been given out.
+                    let first =
+                        ticket_floor::floor_of(&ticket_floor::floor_path(&self.path), day).saturating_add(1);
                     let seq: i64 = tx
                         .query_row(
-                            "INSERT INTO ticket_days (day, last_seq) VALUES (?1, 1)
+                            "INSERT INTO ticket_days (day, last_seq) VALUES (?1, ?2)
                              ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1
                              RETURNING last_seq",
-                            [day.to_string()],
+                            params![day.to_string(), first],
                             |r| r.get(0),
                         )
                         .map_err(|e| self.err(e))?;
