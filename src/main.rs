@@ -250,7 +250,7 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
     // How the last run ended goes into the heartbeat (crash, watchdog, clean).
     let run_state = RunState::begin(&config.data_dir());
     let settings = UplinkSettings::from_config(&config).context("cannot set up delivery to the server")?;
-    let uplink = uplink::spawn(&outbox, settings).context("cannot start delivery to the server")?;
+    let uplink = uplink::spawn(&outbox, settings.clone()).context("cannot start delivery to the server")?;
     let submitter = Submitter::new(&config, outbox);
     let audio = &config.config.audio;
     let voice = audio.enabled.then(|| {
@@ -265,6 +265,7 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
         voice,
         uplink_status: Some(uplink.status()),
         outbox_moved_aside: report.moved_aside.is_some(),
+        uplink_settings: Some(settings),
     };
     let app = KioskApp::new(config, options).context("cannot create the kiosk window")?;
     // Under systemd: READY=1 after the first frame, watchdog pings while UI and delivery live.
@@ -281,6 +282,11 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
         uplink.shutdown();
     }
     result?;
+    // A restart from the staff panel ends here too: a clean exit, which systemd answers by
+    // starting the kiosk again (Restart=always in systemd/hall-kiosk.service).
+    if app.restart_requested() {
+        tracing::info!("stopped for a restart requested on the staff panel");
+    }
     run_state.finish_clean();
     Ok(ExitCode::SUCCESS)
 }

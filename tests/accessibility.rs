@@ -99,6 +99,10 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                 app.set_seated(seated);
                 app.stage(*screen, language, elder);
                 wait_secs(0);
+                // The staff pages open from the home-screen state, always in normal mode:
+                // they are held to the mode they are in.
+                let theme = app.window().global::<Theme>();
+                let (elder, seated) = (theme.get_elder(), theme.get_seated());
                 // Seated mode keeps normal-size targets, even with elder text (the band is short).
                 let (min_side, min_gap) = if elder && !seated { ELDER } else { NORMAL };
                 let place = format!(

@@ -3,7 +3,8 @@
 //! `cargo run --example intake_server -- --listen 127.0.0.1:8080 --db intake.db --tokens tokens.txt`
 //!
 //! Implements `docs/protocol.md`: `POST /v1/submissions`, `POST /v1/heartbeat`, and the
-//! citizen's tracking page `GET /t/{ticket}?k={token}` (add `&lang=en` for English).
+//! citizen's tracking page `GET /t/{ticket}?k={token}` (add `&lang=en` for English), and
+//! `GET /v1/audit`: the staff actions of the asking token's kiosk.
 
 mod server;
 

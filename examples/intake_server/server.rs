@@ -63,6 +63,19 @@ impl KioskToken {
     }
 }
 
+/// One staff action as `GET /v1/audit` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    /// The submission id.
+    pub id: String,
+    /// When staff did it (the kiosk's clock, RFC 3339).
+    pub created_at: String,
+    /// `login-ok`, `login-failed`, `lockout`, `retry`, `flush`, `export`, `volume`, `restart`.
+    pub action: String,
+    /// The figure that goes with it, if any.
+    pub detail: Option<String>,
+}
+
 /// A success answer, serialised (never assembled by hand: an id may hold any character).
 #[derive(serde::Serialize)]
 struct Stored<'a> {
@@ -147,6 +160,26 @@ impl Intake {
         let db = self.db.lock().unwrap();
         let mut stmt = db.prepare("SELECT id FROM submissions ORDER BY rowid").unwrap();
         stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    /// The staff actions (`audit` submissions) of one kiosk, oldest first: what the hall's
+    /// supervisors read (`GET /v1/audit`).
+    pub fn audit_log(&self, kiosk_id: &str) -> Vec<AuditEntry> {
+        let db = self.db.lock().unwrap();
+        let mut stmt = db
+            .prepare("SELECT id, created_at, body FROM submissions WHERE kind = 'audit' AND kiosk_id = ?1 ORDER BY created_at, rowid")
+            .unwrap();
+        stmt.query_map([kiosk_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .map(|(id, created_at, body)| {
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let text = |field: &str| body["payload"][field].as_str().map(str::to_string);
+            AuditEntry { id, created_at, action: text("action").unwrap_or_default(), detail: text("detail") }
+        })
+        .collect()
     }
 
     /// The kiosk id whose token the request carries, if any.
@@ -306,8 +339,13 @@ fn parse_envelope(key: &str, body: &[u8]) -> Result<Envelope, String> {
     if env.id != key {
         return Err("Idempotency-Key differs from the body's id".into());
     }
-    if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist") || !env.payload.is_object() {
+    if !matches!(env.kind.as_str(), "complaint" | "rating" | "assist" | "audit") || !env.payload.is_object() {
         return Err("unknown kind or payload not an object".into());
+    }
+    if env.kind == "audit"
+        && (env.ticket.is_some() || !env.payload.get("action").is_some_and(|a| a.is_string()))
+    {
+        return Err("an audit record has an action and no ticket".into());
     }
     if chrono::DateTime::parse_from_rfc3339(&env.created_at).is_err() {
         return Err("created_at is not RFC 3339".into());
@@ -370,6 +408,21 @@ pub fn router(intake: Arc<Intake>) -> Router {
             "/v1/heartbeat",
             post(|State(s): State<Arc<Intake>>, headers: HeaderMap, body: Bytes| async move {
                 s.heartbeat(&headers, &body)
+            }),
+        )
+        .route(
+            "/v1/audit",
+            get(|State(s): State<Arc<Intake>>, headers: HeaderMap| async move {
+                // Each kiosk's token reads its own kiosk's staff actions.
+                match s.authorised(&headers).map(str::to_string) {
+                    Some(kiosk) => {
+                        let entries = tokio::task::spawn_blocking(move || s.audit_log(&kiosk)).await.unwrap();
+                        let json = serde_json::to_string(&entries).expect("entries serialise");
+                        (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], json).into_response()
+                    }
+                    None => (StatusCode::UNAUTHORIZED, error_json("unknown or missing bearer token"))
+                        .into_response(),
+                }
             }),
         )
         .route(

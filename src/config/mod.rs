@@ -36,7 +36,8 @@ pub struct Config {
     /// How the panel is mounted: rotation, and its height for the reach bands.
     #[serde(default)]
     pub display: DisplaySection,
-    /// Staff-only functions.
+    /// Staff-only functions: the PIN of the staff panel, where its export goes.
+    #[serde(default)]
     pub staff: StaffSection,
     /// The central intake server that receives submissions.
     pub server: ServerSection,
@@ -241,11 +242,24 @@ fn default_volume() -> f32 {
 }
 
 /// `[staff]`: staff-only functions.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StaffSection {
     /// Argon2id PHC string of the staff PIN (`hall-kiosk hash-pin` makes one); never the PIN.
+    /// Empty or left out: the staff panel is off.
+    #[serde(default)]
     pub pin_hash: String,
+    /// Where the staff panel's export goes instead of a USB stick found under `/media` or
+    /// `/run/media` (a fixed mount point of the hall's own stick; absolute).
+    #[serde(default)]
+    pub export_dir: Option<PathBuf>,
+}
+
+impl StaffSection {
+    /// The PIN hash, or `None` when the hall has not set one (the panel is then off).
+    pub fn pin_hash(&self) -> Option<&str> {
+        Some(self.pin_hash.trim()).filter(|h| !h.is_empty())
+    }
 }
 
 /// `[server]`: the central intake server. Key names are relied on by operators' scripts.

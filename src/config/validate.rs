@@ -43,21 +43,7 @@ pub fn validate(config: &Config) -> Checked {
     check_display(config, &mut p);
     check_rating(config, &mut p);
     p.0.extend(super::printer::check(config.printer.as_ref()));
-    if let Err(e) = argon2::password_hash::PasswordHash::new(&config.staff.pin_hash)
-        .map_err(|e| e.to_string())
-        .and_then(|h| {
-            if h.algorithm.as_str() == "argon2id" {
-                Ok(())
-            } else {
-                Err(format!("algorithm is {}, expected argon2id", h.algorithm))
-            }
-        })
-    {
-        p.add(
-            FieldPath::key("staff").field("pin_hash"),
-            format!("not an argon2id PHC hash ({e}); make one with `hall-kiosk hash-pin`"),
-        );
-    }
+    check_staff(config, &mut p);
     if !(0.0..=1.0).contains(&config.audio.volume) {
         p.add(FieldPath::key("audio").field("volume"), "must be between 0.0 and 1.0");
     }
@@ -71,6 +57,38 @@ pub fn validate(config: &Config) -> Checked {
         p.add(FieldPath::key("server").field("heartbeat_secs"), "must be between 10 and 3600 seconds");
     }
     Checked { problems: p.0, holidays, makeup_workdays }
+}
+
+/// `[staff]`: the PIN hash (if any) is an argon2id PHC string; the export directory an
+/// absolute path (a mount point, not a place next to the config).
+fn check_staff(config: &Config, p: &mut Problems) {
+    let staff = FieldPath::key("staff");
+    if let Some(hash) = config.staff.pin_hash()
+        && let Err(e) =
+            argon2::password_hash::PasswordHash::new(hash).map_err(|e| e.to_string()).and_then(|h| {
+                if h.algorithm.as_str() == "argon2id" {
+                    Ok(())
+                } else {
+                    Err(format!("algorithm is {}, expected argon2id", h.algorithm))
+                }
+            })
+    {
+        p.add(
+            staff.field("pin_hash"),
+            format!("not an argon2id PHC hash ({e}); make one with `hall-kiosk hash-pin`"),
+        );
+    }
+    if let Some(dir) = &config.staff.export_dir {
+        let text = dir.to_string_lossy();
+        if !dir.is_absolute() {
+            p.add(
+                staff.field("export_dir"),
+                format!("{text:?} must be an absolute path (the stick's mount point)"),
+            );
+        } else if text.chars().any(char::is_control) {
+            p.add(staff.field("export_dir"), "must not contain control characters");
+        }
+    }
 }
 
 fn check_code(p: &mut Problems, path: FieldPath, value: &str, max: usize) {

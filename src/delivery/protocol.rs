@@ -29,6 +29,8 @@ pub enum Kind {
     Rating,
     /// A request for a staff member to come and help.
     Assist,
+    /// Something staff did on the kiosk's staff panel (nothing personal in it).
+    Audit,
 }
 
 impl Kind {
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Complaint => "complaint",
             Kind::Rating => "rating",
             Kind::Assist => "assist",
+            Kind::Audit => "audit",
         }
     }
 
@@ -47,6 +50,7 @@ impl Kind {
             "complaint" => Some(Kind::Complaint),
             "rating" => Some(Kind::Rating),
             "assist" => Some(Kind::Assist),
+            "audit" => Some(Kind::Audit),
             _ => None,
         }
     }
@@ -172,6 +176,55 @@ impl RatingPayload {
 pub struct AssistPayload {
     /// Which screen the citizen was on, so staff know what they were trying to do.
     pub screen: String,
+}
+
+/// Something staff did on the staff panel: who cannot be known (one PIN per hall), so it
+/// says what and when, and never anything a citizen entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPayload {
+    /// What was done.
+    pub action: AuditAction,
+    /// A short figure that goes with it (`3 written`, `volume 60`, `1 queued again`), or
+    /// null. Never personal data: only counts, settings and ids made by the kiosk.
+    pub detail: Option<String>,
+}
+
+/// The staff actions that are audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditAction {
+    /// The right PIN opened the panel.
+    LoginOk,
+    /// A wrong PIN.
+    LoginFailed,
+    /// Too many wrong PINs: the panel is locked for a while.
+    Lockout,
+    /// Dead letters put back in the queue.
+    Retry,
+    /// "Deliver now".
+    Flush,
+    /// Pending and dead submissions written to a USB stick.
+    Export,
+    /// The volume was changed.
+    Volume,
+    /// The kiosk was restarted from the panel.
+    Restart,
+}
+
+impl AuditAction {
+    /// The name on the wire and in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::LoginOk => "login-ok",
+            AuditAction::LoginFailed => "login-failed",
+            AuditAction::Lockout => "lockout",
+            AuditAction::Retry => "retry",
+            AuditAction::Flush => "flush",
+            AuditAction::Export => "export",
+            AuditAction::Volume => "volume",
+            AuditAction::Restart => "restart",
+        }
+    }
 }
 
 /// `POST /v1/heartbeat`: the kiosk is alive and this is its queue.

@@ -67,6 +67,21 @@ pub fn last_end_reported() -> Option<&'static str> {
     LAST_END.get().map(String::as_str)
 }
 
+/// When the kiosk whose data directory this is started its current run: the time its run
+/// marker was written, while the marker says "running". Readable from another process
+/// (`queue status`), so the panel and the command report the same uptime. `None` after a
+/// clean stop or before any start. (After a crash the marker still says "running" until
+/// the next start.)
+pub fn running_since(data_dir: &Path) -> Option<std::time::SystemTime> {
+    let marker = data_dir.join(RUN_STATE);
+    let meta = std::fs::metadata(&marker).ok()?;
+    if meta.len() > 64 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&marker).ok()?;
+    (text.trim() == "running").then(|| meta.modified().ok()).flatten()
+}
+
 /// Seconds since [`RunState::begin`].
 pub fn uptime_secs() -> Option<u64> {
     STARTED.get().map(|t| t.elapsed().as_secs())

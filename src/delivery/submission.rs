@@ -13,12 +13,15 @@ use uuid::Uuid;
 use crate::config::{Complexity, LoadedConfig};
 use crate::delivery::outbox::{NewSubmission, Outbox, OutboxError, Rendered};
 use crate::delivery::protocol::{
-    AssistPayload, ComplaintPayload, Kind, MAX_OTHER_DEPARTMENTS, Personal, RatingPayload, SubmissionBody,
-    TicketRef,
+    AssistPayload, AuditPayload, ComplaintPayload, Kind, MAX_OTHER_DEPARTMENTS, Personal, RatingPayload,
+    SubmissionBody, TicketRef,
 };
 use crate::hall::phone::MobileNumber;
 use crate::hall::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::hall::workdays::WorkCalendar;
+
+/// Longest `detail` of an audit record: a figure such as `3 written`, not a sentence.
+pub const MAX_AUDIT_DETAIL_CHARS: usize = 64;
 
 /// What the ticket screen needs after a submission was queued.
 #[derive(Debug, Clone)]
@@ -210,6 +213,15 @@ impl Submitter {
     /// Queues a call for staff help; no ticket.
     pub fn assist(&self, payload: &AssistPayload) -> Result<Receipt, SubmitError> {
         self.submit_at(now(), Kind::Assist, payload, None)
+    }
+
+    /// Queues a record of a staff action (the staff panel); no ticket. The detail is
+    /// bounded: it is a figure, never free text.
+    pub fn audit(&self, payload: &AuditPayload) -> Result<Receipt, SubmitError> {
+        if payload.detail.as_ref().is_some_and(|d| d.chars().count() > MAX_AUDIT_DETAIL_CHARS) {
+            return Err(SubmitError::Invalid(format!("audit detail longer than {MAX_AUDIT_DETAIL_CHARS}")));
+        }
+        self.submit_at(now(), Kind::Audit, payload, None)
     }
 
     /// The common path: `reply_days` is `Some` when the submission gets a ticket.

@@ -1,13 +1,13 @@
 //! `hall-kiosk queue …`: the outbox as an operator sees it.
 
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{OperatorError, print_event, runtime, warn_moved_aside};
 use crate::config;
 use crate::delivery::outbox::{DeadSelector, Outbox};
-use crate::delivery::uplink::{Uplink, UplinkSettings, rfc3339};
+use crate::delivery::status;
+use crate::delivery::uplink::{Uplink, UplinkSettings};
 
 /// `hall-kiosk queue ...`
 #[derive(Debug, clap::Subcommand)]
@@ -64,13 +64,12 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
     match command {
         QueueCommand::Repair => unreachable!("handled above"),
         QueueCommand::Status => {
-            let s = outbox.stats()?;
-            let when = |ms: Option<i64>| ms.map(rfc3339).unwrap_or_else(|| "-".into());
-            say!("pending: {}", s.pending);
-            say!("dead letters: {}", s.dead_letters);
-            say!("oldest pending: {}", when(s.oldest_pending_ms));
-            say!("last delivery: {}", when(s.last_delivery_ms));
-            for d in outbox.dead_letters()? {
+            // The same figures, formatted the same way, as the staff panel shows.
+            let report = status::gather(&config, &outbox)?;
+            for (figure, value) in report.figures() {
+                say!("{}: {value}", figure.cli_label());
+            }
+            for d in &report.dead_letters {
                 say!(
                     "dead {} {} {} {}: {}",
                     d.id,
@@ -88,7 +87,7 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
             return Ok(stats.pending == 0 && stats.dead_letters == 0);
         }
         QueueCommand::Export { out } => {
-            let n = export(&outbox, &out)?;
+            let n = outbox.export_to_file(&out)?;
             say!("{n} submissions written to {}", out.display());
         }
         QueueCommand::RetryDead { id, all } => {
@@ -102,26 +101,4 @@ pub fn queue(config_path: &Path, command: QueueCommand) -> Result<bool, Operator
         }
     }
     Ok(true)
-}
-
-/// Writes the export to a new file (created exclusively, mode 0600, so neither a symlink
-/// nor an existing file's mode is followed), then renames it over `out`: whatever was at
-/// `out` (a file of any mode, a symlink) is replaced, never written through.
-fn export(outbox: &Outbox, out: &Path) -> Result<u64, OperatorError> {
-    let io = |source| OperatorError::Io { path: out.to_path_buf(), source };
-    let name =
-        out.file_name().ok_or_else(|| OperatorError::Usage(format!("{}: not a file name", out.display())))?;
-    let tmp = out.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io)?;
-    let written = (|| {
-        let mut writer = std::io::BufWriter::new(file);
-        let n = outbox.export(&mut writer)?;
-        writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, out).map_err(io)?;
-        Ok(n)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }

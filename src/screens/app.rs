@@ -11,7 +11,7 @@ use slint::{ComponentHandle, Timer, TimerMode};
 
 use crate::config::{Language, LoadedConfig};
 use crate::delivery::submission::Submitter;
-use crate::delivery::uplink::UplinkStatus;
+use crate::delivery::uplink::{UplinkSettings, UplinkStatus};
 use crate::hall::reach::{Mounting, ReachBands};
 use crate::screens::assist::StaffCall;
 use crate::screens::complaint::ComplaintFlow;
@@ -20,6 +20,7 @@ use crate::screens::idle::{IdleActions, IdleGuard};
 use crate::screens::phone_entry::PhoneEntry;
 use crate::screens::rating::RatingFlow;
 use crate::screens::slip::Printer;
+use crate::screens::staff::{StaffDeps, StaffPanel};
 use crate::screens::staff_alert::StaffAlerts;
 use crate::screens::ticket_view::TicketView;
 use crate::screens::ui::{AppWindow, CalendarDate, Idle, Page, Shell, Theme, Ticket, Voice};
@@ -39,6 +40,8 @@ pub struct AppOptions {
     pub uplink_status: Option<watch::Receiver<UplinkStatus>>,
     /// The outbox was unreadable at start and moved aside (staff must be told).
     pub outbox_moved_aside: bool,
+    /// How to reach the server, for the staff panel's "deliver now" (`None`: not offered).
+    pub uplink_settings: Option<UplinkSettings>,
 }
 
 /// The running kiosk UI.
@@ -59,6 +62,7 @@ fn wire_shell(window: &AppWindow, session: &Rc<Session>, idle: &Rc<IdleGuard>) {
     let s = session.clone();
     shell.on_activity(move || {
         guard.activity();
+        s.staff.activity();
         s.tapped();
     });
     let guard = idle.clone();
@@ -112,7 +116,9 @@ pub(super) struct Session {
     /// The ticket on screen, with its tap guard and closing countdown.
     pub(super) ticket: Rc<TicketView>,
     staff_call: Rc<StaffCall>,
-    voice: VoiceOut,
+    /// The staff panel (hidden gesture, PIN, status, export, volume, restart).
+    pub(super) staff: Rc<StaffPanel>,
+    voice: Rc<VoiceOut>,
     /// What staff must see on screen.
     alerts: Rc<StaffAlerts>,
     submitter: Option<Rc<Submitter>>,
@@ -139,6 +145,8 @@ impl KioskApp {
         let submitter = options.submitter.map(Rc::new);
         let phone = PhoneEntry::install(&window);
         let alerts = Rc::new(StaffAlerts::default());
+        let voice = Rc::new(options.voice.take().unwrap_or_else(VoiceOut::silent));
+        let uplink_status = options.uplink_status.take();
         let session = Rc::new_cyclic(|me: &Weak<Session>| {
             let end_weak = me.clone();
             let end: Rc<dyn Fn()> = Rc::new(move || {
@@ -159,6 +167,18 @@ impl KioskApp {
                 alerts.printer_fault.clone(),
             );
             let ends = SessionEnds { end: end.clone(), home };
+            let staff = StaffPanel::install(
+                &window,
+                StaffDeps {
+                    config: config.clone(),
+                    submitter: submitter.clone(),
+                    uplink_status: uplink_status.clone(),
+                    uplink_settings: options.uplink_settings.take(),
+                    alerts: alerts.clone(),
+                    voice: voice.clone(),
+                    end_session: end.clone(),
+                },
+            );
             Session {
                 window: window.as_weak(),
                 config: config.clone(),
@@ -181,7 +201,8 @@ impl KioskApp {
                 ),
                 ticket,
                 staff_call: StaffCall::install(&window, submitter.clone()),
-                voice: options.voice.take().unwrap_or_else(VoiceOut::silent),
+                staff,
+                voice,
                 alerts: alerts.clone(),
                 submitter,
             }
@@ -199,7 +220,7 @@ impl KioskApp {
         let (clock, delivery_check) = start_timers(&session);
 
         session.alerts.outbox_moved_aside.set(options.outbox_moved_aside);
-        let alerts = session.alerts.watch(&window, options.uplink_status.take(), session.submitter.clone());
+        let alerts = session.alerts.watch(&window, uplink_status, session.submitter.clone());
 
         Ok(KioskApp {
             window,
@@ -226,6 +247,12 @@ impl KioskApp {
             .then(|| crate::screens::panel::fill_panel(&self.window));
         slint::run_event_loop()?;
         self.window.hide()
+    }
+
+    /// Whether staff restarted the kiosk from the panel ([`KioskApp::run`] then returns, the
+    /// process exits cleanly and systemd starts it again: `Restart=always`).
+    pub fn restart_requested(&self) -> bool {
+        self.session.staff.restart_requested()
     }
 
     /// Switches seated (低位) mode, as the switch on screen does.

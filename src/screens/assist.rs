@@ -107,6 +107,7 @@ fn screen_name(w: &AppWindow) -> String {
         Page::Rating => format!("rating/{}", w.global::<Rating>().get_step()),
         Page::Ticket => "ticket".into(),
         Page::Thanks => "thanks".into(),
+        Page::StaffPin | Page::Staff => "staff".into(),
     }
 }
 

@@ -89,9 +89,13 @@ impl Inner {
         let Some(window) = self.window.upgrade() else {
             return;
         };
-        if window.global::<Shell>().get_page() == Page::Home {
+        let page = window.global::<Shell>().get_page();
+        if page == Page::Home {
             self.actions.restore_defaults();
             return;
+        }
+        if crate::screens::staff::is_staff_page(page) {
+            return; // the staff panel leaves by itself after its own minute
         }
         tracing::info!(seconds = self.countdown_secs, "idle: asking whether the citizen is still there");
         self.seconds_left.set(self.countdown_secs);

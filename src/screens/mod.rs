@@ -17,6 +17,8 @@
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`voice`]: spoken prompts in elder mode (rodio on its own thread).
 //! - [`staff_alert`]: the on-screen line that tells staff the kiosk needs attention.
+//! - [`staff`]: the staff panel behind a hidden gesture and the PIN: status, dead letters,
+//!   deliver now, USB export, volume, screen test, restart; every action audited.
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.
 //! - [`staging`]: any screen with sample content, reached through the flows themselves.
 //! - [`screenshot`]: renders any screen to PNG without a display.
@@ -36,6 +38,7 @@ pub mod qr_image;
 pub mod rating;
 pub mod screenshot;
 pub mod slip;
+pub mod staff;
 pub mod staff_alert;
 pub mod staging;
 pub mod ticket_view;

@@ -2,7 +2,8 @@
 //! the kiosk's token, submissions were refused for good (dead letters), the outbox was
 //! unreadable and moved aside, the disk refused a submission, the answers are not the
 //! intake server's (`URL`), the delivery task had to be restarted (`UPLINK×n`), or the
-//! printer failed (`PRN`), or the clock is wrong (`CLOCK`). Shown as one discreet line
+//! printer failed (`PRN`), or the clock is wrong (`CLOCK`), or five wrong staff PINs locked
+//! the staff panel (`PIN`). Shown as one discreet line
 //! with short codes; `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
@@ -29,6 +30,8 @@ pub struct StaffAlerts {
     /// The receipt printer failed its last slip (no paper, offline, no answer): `PRN`.
     /// Set from the printer's thread, cleared by the next good print.
     pub printer_fault: Arc<AtomicBool>,
+    /// Five wrong staff PINs locked the staff panel (`PIN`), until the lockout ends.
+    pub pin_lockout: Cell<bool>,
 }
 
 impl StaffAlerts {
@@ -60,6 +63,9 @@ impl StaffAlerts {
         }
         if self.printer_fault.load(Ordering::Relaxed) {
             codes.push("PRN".into());
+        }
+        if self.pin_lockout.get() {
+            codes.push("PIN".into());
         }
         codes.join(" ")
     }
@@ -107,5 +113,7 @@ mod tests {
         assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB PRN");
         status.clock_off = true;
         assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 CLOCK DB PRN");
+        alerts.pin_lockout.set(true);
+        assert!(alerts.codes(Some(&status), false).ends_with("PRN PIN"));
     }
 }

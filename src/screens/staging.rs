@@ -6,8 +6,12 @@ use chrono::Local;
 use slint::ComponentHandle;
 
 use super::app::KioskApp;
-use super::ui::{AppWindow, Assist, Complaint, Idle, Page, Phone, Rating, Shell, Theme};
+use super::ui::{AppWindow, Assist, Complaint, Idle, Page, Phone, Rating, Shell, Staff, Theme};
 use crate::config::Language;
+use crate::config::LoadedConfig;
+use crate::delivery::outbox::{DeadLetter, QueueStats, now_ms};
+use crate::delivery::protocol::Kind;
+use crate::delivery::status::StatusReport;
 use crate::delivery::submission::TicketReceipt;
 use crate::hall::ticket::{TicketNumber, TrackingToken, tracking_link};
 use crate::hall::workdays::WorkCalendar;
@@ -55,6 +59,10 @@ pub enum Screen {
     RatingTicket,
     /// "Someone is coming", after Call staff.
     CallStaff,
+    /// The staff PIN pad, after the hidden corner gesture (two digits typed).
+    StaffPin,
+    /// The staff panel's status, with sample figures and one dead letter.
+    Staff,
 }
 
 /// The complaint flow, one entry per screen further in: problem 7, department 2, its first
@@ -143,6 +151,18 @@ impl KioskApp {
                 self.window.global::<Rating>().invoke_next();
             }
             Screen::RatingContact => rate(6),
+            Screen::StaffPin => {
+                (0..crate::screens::staff::gesture::TAPS)
+                    .for_each(|_| self.window.global::<Staff>().invoke_corner_tap());
+                let staff = self.window.global::<Staff>();
+                staff.invoke_pin_digit("2".into());
+                staff.invoke_pin_digit("4".into());
+                self.session.apply_language(language);
+            }
+            Screen::Staff => {
+                self.session.staff.stage_panel(&sample_status(&self.session.config));
+                self.session.apply_language(language);
+            }
             Screen::RatingThanks => {
                 // What a good rating ends on (sending needs an outbox; staging has none).
                 self.window.global::<Rating>().set_thanks_seconds_left(8);
@@ -168,5 +188,33 @@ impl KioskApp {
         self.session.ticket.show("sample", &receipt, days, follow_up, Language::ZhCn);
         // As the citizen sees it a moment later, once "Done" accepts taps.
         self.window.global::<crate::screens::ui::Ticket>().set_ready(true);
+    }
+}
+
+/// Figures as a kiosk with a small backlog would show them: three pending, one refused.
+fn sample_status(config: &LoadedConfig) -> StatusReport {
+    let now = now_ms();
+    let k = &config.config.kiosk;
+    StatusReport {
+        kiosk_id: k.id.clone(),
+        hall: k.hall_name.clone(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        queue: QueueStats {
+            pending: 3,
+            dead_letters: 1,
+            oldest_pending_ms: Some(now - 25 * 60_000),
+            last_delivery_ms: Some(now - 4 * 60_000),
+        },
+        dead_letters: vec![DeadLetter {
+            id: "019a2012-5a5e-7c1f-9b1d-3c4e5f607182".into(),
+            kind: Kind::Complaint,
+            ticket: Some("440305-K01-261202-0007R".into()),
+            status: 400,
+            reason: r#"{"error":"unknown matter id"}"#.into(),
+            dead_at_ms: now - 2 * 3_600_000,
+        }],
+        free_disk_bytes: Some(12_400_000_000),
+        uptime_secs: Some(3 * 86_400 + 5 * 3600 + 12 * 60),
+        read_at_ms: now,
     }
 }

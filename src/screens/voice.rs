@@ -52,9 +52,14 @@ pub fn shipped_clip(name: &str) -> Option<&'static [u8]> {
 }
 
 enum Command {
-    Prompt { id: String, language: Language },
+    Prompt {
+        id: String,
+        language: Language,
+    },
     Click,
     Stop,
+    /// Playback volume, 0.0 to 1.0 (staff panel).
+    Volume(f32),
 }
 
 /// Handle to the audio thread. Dropping it ends the thread.
@@ -113,6 +118,12 @@ impl Voice {
         self.send(Command::Stop);
     }
 
+    /// Sets the playback volume (0.0 to 1.0; anything else is clamped).
+    pub fn set_volume(&self, volume: f32) {
+        let volume = if volume.is_finite() { volume.clamp(0.0, 1.0) } else { 0.0 };
+        self.send(Command::Volume(volume));
+    }
+
     fn send(&self, command: Command) {
         if let Some(tx) = &self.commands {
             // The thread only ends when the device handling panicked; stay silent then.
@@ -133,6 +144,7 @@ impl VoiceLog {
                 Command::Prompt { id, language } => format!("{}/{id}", language.code()),
                 Command::Click => "click".into(),
                 Command::Stop => "stop".into(),
+                Command::Volume(v) => format!("volume {}", (v * 100.0).round() as u32),
             })
             .collect()
     }
@@ -175,6 +187,10 @@ fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>) {
         let name = match &command {
             Command::Stop => {
                 player.clear();
+                continue;
+            }
+            Command::Volume(volume) => {
+                player.set_volume(*volume);
                 continue;
             }
             Command::Click => "click".to_string(),

@@ -2,6 +2,8 @@
 //! to the central side by hand.
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 use super::{Outbox, OutboxError};
 
@@ -26,6 +28,35 @@ impl Outbox {
         }
         out.flush().map_err(ExportError::Write)?;
         Ok(n)
+    }
+
+    /// Writes the export to the file `out`: to a new file first (created exclusively, mode
+    /// 0600, so neither a symlink nor an existing file's mode is followed), synced, then
+    /// renamed over `out`, so whatever was at `out` is replaced, never written through, and
+    /// a half-written export never carries the final name. `queue export` and the staff
+    /// panel's export to a USB stick both write through here. Returns how many were written.
+    pub fn export_to_file(&self, out: &Path) -> Result<u64, ExportError> {
+        let io = |source| ExportError::File { path: out.to_path_buf(), source };
+        let name = out
+            .file_name()
+            .ok_or_else(|| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")))?;
+        let tmp = out.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+        let file =
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io)?;
+        let written = (|| {
+            let mut writer = std::io::BufWriter::new(file);
+            let n = self.export(&mut writer).map_err(|e| match e {
+                ExportError::Write(source) => io(source),
+                other => other,
+            })?;
+            writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+            std::fs::rename(&tmp, out).map_err(io)?;
+            Ok(n)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
 
     /// One row of the export query as an [`ExportLine`].
@@ -89,4 +120,23 @@ pub enum ExportError {
     /// Writing the output failed.
     #[error("cannot write the export: {0}")]
     Write(std::io::Error),
+    /// Writing the export file failed.
+    #[error("{path}: {source}")]
+    File {
+        /// The export file.
+        path: PathBuf,
+        /// Why (a full disk is `StorageFull`).
+        source: std::io::Error,
+    },
+}
+
+impl ExportError {
+    /// Whether the export's disk (the USB stick) is full.
+    pub fn is_disk_full(&self) -> bool {
+        let io = match self {
+            ExportError::Write(e) | ExportError::File { source: e, .. } => e,
+            ExportError::Outbox(_) => return false,
+        };
+        io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(libc::ENOSPC)
+    }
 }

@@ -34,23 +34,6 @@ impl Uplink {
     }
 }
 
-/// Free bytes on the file system holding `dir` (for the heartbeat).
-fn free_bytes(dir: &std::path::Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
-    // SAFETY: `path` is a valid NUL-terminated string and `stat` points to writable
-    // memory of the right type; statvfs only writes into it.
-    let rc = unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) };
-    if rc != 0 {
-        return None;
-    }
-    // SAFETY: statvfs returned 0, so it filled the struct.
-    let stat = unsafe { stat.assume_init() };
-    #[allow(clippy::useless_conversion)] // the field types differ between targets
-    Some(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
-}
-
 impl Uplink {
     /// Sends one heartbeat. Failures are logged and shown, never fatal.
     pub(super) async fn heartbeat(&mut self) {
@@ -70,7 +53,7 @@ impl Uplink {
             oldest_pending_at: stats.oldest_pending_ms.map(rfc3339),
             last_delivery_at: stats.last_delivery_ms.map(rfc3339),
             uptime_secs: run_state::uptime_secs(),
-            free_disk_bytes: self.outbox.path().parent().and_then(free_bytes),
+            free_disk_bytes: self.outbox.path().parent().and_then(crate::delivery::status::free_bytes),
             last_exit: run_state::last_end_reported().map(str::to_string),
             clock_off: self.status.borrow().clock_off,
         };
