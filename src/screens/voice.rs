@@ -10,6 +10,8 @@
 use std::collections::HashSet;
 use std::io::Cursor;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc;
 
 use crate::config::Language;
@@ -60,11 +62,49 @@ enum Command {
     Stop,
     /// Playback volume, 0.0 to 1.0 (staff panel).
     Volume(f32),
+    /// Answered once every command before it has been handled (tests).
+    #[cfg(test)]
+    Sync(mpsc::Sender<()>),
 }
 
 /// Handle to the audio thread. Dropping it ends the thread.
 pub struct Voice {
     commands: Option<mpsc::Sender<Command>>,
+    /// What the audio thread found, so staff can be told why a test prompt stays silent.
+    output: Arc<AtomicU8>,
+}
+
+/// What became of the sound output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioOutput {
+    /// The audio thread is still opening the device.
+    Starting,
+    /// Prompts play on the default output device.
+    Playing,
+    /// There is no output device: the kiosk works silently.
+    NoDevice,
+    /// Audio is off (the config, tests) or the audio thread has ended.
+    Off,
+}
+
+impl AudioOutput {
+    fn from_u8(v: u8) -> AudioOutput {
+        match v {
+            0 => AudioOutput::Starting,
+            1 => AudioOutput::Playing,
+            2 => AudioOutput::NoDevice,
+            _ => AudioOutput::Off,
+        }
+    }
+}
+
+/// Marks the output `Off` when the audio thread ends, however it ends (a panic included).
+struct EndsOff(Arc<AtomicU8>);
+
+impl Drop for EndsOff {
+    fn drop(&mut self) {
+        self.0.store(3, Ordering::Release);
+    }
 }
 
 /// How the voice is set up.
@@ -79,28 +119,38 @@ pub struct VoiceSettings {
 impl Voice {
     /// A voice that never makes a sound (audio disabled in the config, and in tests).
     pub fn silent() -> Voice {
-        Voice { commands: None }
+        Voice { commands: None, output: Arc::new(AtomicU8::new(3)) }
     }
 
     /// A voice that plays nothing but records what it was asked to say, for tests that
     /// check what a citizen would hear.
     pub fn recording() -> (Voice, VoiceLog) {
         let (tx, rx) = mpsc::channel();
-        (Voice { commands: Some(tx) }, VoiceLog(rx))
+        (Voice { commands: Some(tx), output: Arc::new(AtomicU8::new(3)) }, VoiceLog(rx))
     }
 
     /// Starts the audio thread. It opens the default output device itself; if there is
     /// none, it says so once in the log and stays silent.
     pub fn start(settings: VoiceSettings) -> Voice {
         let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new().name("audio".into()).spawn(move || play_loop(settings, rx));
+        let output = Arc::new(AtomicU8::new(0));
+        let state = Arc::clone(&output);
+        let spawned = std::thread::Builder::new().name("audio".into()).spawn(move || {
+            let _ends_off = EndsOff(Arc::clone(&state));
+            play_loop(settings, rx, &state)
+        });
         match spawned {
-            Ok(_) => Voice { commands: Some(tx) },
+            Ok(_) => Voice { commands: Some(tx), output },
             Err(e) => {
                 tracing::warn!(error = %e, "cannot start the audio thread; the kiosk stays silent");
                 Voice::silent()
             }
         }
+    }
+
+    /// What became of the sound output (for the staff panel and the journal).
+    pub fn output(&self) -> AudioOutput {
+        AudioOutput::from_u8(self.output.load(Ordering::Acquire))
     }
 
     /// Plays the prompt `id` in `language`, cutting off whatever was playing.
@@ -145,6 +195,8 @@ impl VoiceLog {
                 Command::Click => "click".into(),
                 Command::Stop => "stop".into(),
                 Command::Volume(v) => format!("volume {}", (v * 100.0).round() as u32),
+                #[cfg(test)]
+                Command::Sync(_) => "sync".into(),
             })
             .collect()
     }
@@ -165,14 +217,16 @@ fn load_clip(settings: &VoiceSettings, name: &str) -> Option<Vec<u8>> {
     shipped_clip(name).map(<[u8]>::to_vec)
 }
 
-fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>) {
+fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>, output: &AtomicU8) {
     let sink = match rodio::DeviceSinkBuilder::open_default_sink() {
         Ok(mut sink) => {
             sink.log_on_drop(false);
+            output.store(1, Ordering::Release);
             Some(sink)
         }
         Err(e) => {
             tracing::warn!(error = %e, "no audio output device: spoken prompts are off");
+            output.store(2, Ordering::Release);
             None
         }
     };
@@ -183,8 +237,15 @@ fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>) {
     });
     let mut warned: HashSet<String> = HashSet::new();
     for command in commands {
+        #[cfg(test)]
+        if let Command::Sync(done) = &command {
+            let _ = done.send(());
+            continue;
+        }
         let Some(player) = &player else { continue };
         let name = match &command {
+            #[cfg(test)]
+            Command::Sync(_) => continue,
             Command::Stop => {
                 player.clear();
                 continue;
@@ -246,13 +307,32 @@ mod tests {
 
     #[test]
     fn no_sound_card_is_not_an_error() {
-        // CI and most test machines have no audio device: every call must just return.
+        // CI and most test machines have no audio device: every call just returns, and the
+        // audio thread stays up (silently) instead of ending, so prompts work again once a
+        // device is there and staff see "no device", not "off".
         let voice = Voice::start(VoiceSettings { volume: 0.5, prompts_dir: None });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while voice.output() == AudioOutput::Starting && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
         voice.prompt("home", Language::ZhCn);
         voice.prompt("no-such-prompt", Language::En);
         voice.click();
+        voice.set_volume(f32::NAN);
         voice.stop();
-        drop(voice);
+        let (done, handled) = mpsc::channel();
+        voice.send(Command::Sync(done));
+        assert!(
+            handled.recv_timeout(std::time::Duration::from_secs(20)).is_ok(),
+            "the audio thread stopped answering: {:?}",
+            voice.output()
+        );
+        let after = voice.output();
+        assert!(
+            matches!(after, AudioOutput::Playing | AudioOutput::NoDevice),
+            "the audio thread should be up, with or without a device: {after:?}"
+        );
+        assert_eq!(Voice::silent().output(), AudioOutput::Off);
         Voice::silent().prompt("home", Language::ZhCn);
     }
 }
