@@ -15,6 +15,12 @@ for screen in $screens; do
     "$bin" --config "$config" screenshot --screen "$screen" --lang "$lang" --elder --out "$out/elder/$screen-$lang.png" >/dev/null
   done
 done
+# The staff panel: always in normal mode (it opens from the home-screen state).
+for screen in staff-pin staff; do
+  for lang in zh en; do
+    "$bin" --config "$config" screenshot --screen "$screen" --lang "$lang" --out "$out/$screen-$lang.png" >/dev/null
+  done
+done
 # Seated (低位) mode: everything to tap within a wheelchair user's reach.
 for screen in home complaint-problem complaint-details complaint-contact complaint-summary ticket rating-level rating-reasons; do
   "$bin" --config "$config" screenshot --screen "$screen" --lang zh --seated --out "$out/seated/$screen-zh.png" >/dev/null

@@ -35,7 +35,8 @@ pub fn save(file: &Path, percent: u32) -> std::io::Result<()> {
 
 /// One step quieter or louder, on the grid of steps, within 0–100.
 pub fn step(percent: u32, louder: bool) -> u32 {
-    let on_grid = percent.min(100) / STEP * STEP;
+    let percent = percent.min(100);
+    let on_grid = percent / STEP * STEP;
     if louder {
         (on_grid + STEP).min(100)
     } else if on_grid < percent {
