@@ -78,6 +78,7 @@ fn main() {
         submitter.complaint(&hall_kiosk::ops::sample_complaint(&config, i as u32)).unwrap();
     }
     let secs = started.elapsed().as_secs_f64();
+    let enqueue_secs = secs;
     println!(
         "enqueue: {enqueue_rows} rows in {secs:.2} s = {:.0} rows/s (one fsync'd transaction each)",
         enqueue_rows as f64 / secs
@@ -152,6 +153,20 @@ fn main() {
         sent as f64 / secs
     );
     println!("peak RSS (VmHWM) of the kiosk side with {pending} pending: {}", vm("VmHWM:"));
+    // The same figures on one line, for `kiosk_bench` (which folds them into its table).
+    let kib = |field: &str| vm(field).trim_end_matches(" kB").trim().parse::<u64>().ok();
+    println!(
+        "json: {}",
+        serde_json::json!({
+            "enqueue_rows": enqueue_rows,
+            "enqueue_per_sec": enqueue_rows as f64 / enqueue_secs,
+            "pending": pending,
+            "drained": sent,
+            "drain_secs": secs,
+            "drain_per_sec": sent as f64 / secs,
+            "peak_rss_kib": kib("VmHWM:"),
+        })
+    );
     let _ = server.kill();
     let _ = server.wait();
 }

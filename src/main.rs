@@ -17,6 +17,7 @@ use hall_kiosk::screens::app::{AppOptions, KioskApp};
 use hall_kiosk::screens::backend::{self, Backend};
 use hall_kiosk::screens::screenshot::{self, ScreenshotRequest};
 use hall_kiosk::screens::staging::Screen;
+use hall_kiosk::screens::startup::{self, Milestone};
 use hall_kiosk::screens::voice::{Voice, VoiceSettings};
 use hall_kiosk::screens::watchdog::{self, DeliveryProbe};
 
@@ -99,8 +100,11 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 fn main() -> ExitCode {
+    // Start-up milestones (screens/startup.rs): logged once the first frame is on screen.
+    startup::mark(Milestone::Main);
     init_logging();
     let cli = Cli::parse();
+    startup::mark(Milestone::Cli);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -210,6 +214,7 @@ fn check_config(file: &std::path::Path) -> ExitCode {
 
 fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<ExitCode> {
     let config = load_config(config_path)?;
+    startup::mark(Milestone::Config);
     let env = |name: &str| std::env::var_os(name);
     let backend = match backend::choose(env, backend::PANEL_BUILT) {
         Ok(backend) => backend,
@@ -237,6 +242,7 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
     }
     backend::install(backend).context("cannot start the display backend")?;
     tracing::info!(backend = ?backend, rotation = rotation.degrees(), "display backend chosen");
+    startup::mark(Milestone::Backend);
     // Delivery first: a kiosk that cannot queue or deliver must not take citizens' reports.
     let (outbox, report) = Outbox::open(&config.data_dir()).context("cannot open the outbox")?;
     if let Some(aside) = &report.moved_aside {
@@ -247,11 +253,13 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
              What it held was not delivered: hand the old file to support"
         );
     }
+    startup::mark(Milestone::Outbox);
     // How the last run ended goes into the heartbeat (crash, watchdog, clean).
     let run_state = RunState::begin(&config.data_dir());
     let settings = UplinkSettings::from_config(&config).context("cannot set up delivery to the server")?;
     let uplink = uplink::spawn(&outbox, settings.clone()).context("cannot start delivery to the server")?;
     let submitter = Submitter::new(&config, outbox);
+    startup::mark(Milestone::Uplink);
     let audio = &config.config.audio;
     let voice = audio.enabled.then(|| {
         Voice::start(VoiceSettings {
@@ -259,6 +267,7 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
             prompts_dir: audio.prompts_dir.as_ref().map(|d| config.resolve(d)),
         })
     });
+    startup::mark(Milestone::Audio);
     let options = AppOptions {
         kiosk_mode: !windowed,
         submitter: Some(submitter),

@@ -22,6 +22,7 @@ use crate::screens::rating::RatingFlow;
 use crate::screens::slip::Printer;
 use crate::screens::staff::{StaffDeps, StaffPanel};
 use crate::screens::staff_alert::StaffAlerts;
+use crate::screens::startup::{self, Milestone};
 use crate::screens::ticket_view::TicketView;
 use crate::screens::ui::{AppWindow, CalendarDate, Idle, Page, Shell, Theme, Ticket, Voice};
 use crate::screens::voice::Voice as VoiceOut;
@@ -128,6 +129,7 @@ impl KioskApp {
     /// Builds the UI for a validated config.
     pub fn new(config: LoadedConfig, mut options: AppOptions) -> Result<Self, slint::PlatformError> {
         let window = AppWindow::new()?;
+        startup::mark(Milestone::Window);
         let config = Rc::new(config);
         let ui = &config.config.ui;
 
@@ -221,6 +223,7 @@ impl KioskApp {
 
         session.alerts.outbox_moved_aside.set(options.outbox_moved_aside);
         let alerts = session.alerts.watch(&window, uplink_status, session.submitter.clone());
+        startup::mark(Milestone::Ui);
 
         Ok(KioskApp {
             window,
@@ -240,6 +243,8 @@ impl KioskApp {
     /// Shows the window (filling the panel in kiosk mode) and runs the event loop.
     pub fn run(&self) -> Result<(), slint::PlatformError> {
         self.window.show()?;
+        startup::mark(Milestone::Shown);
+        let _first_frame = startup::watch_first_frame(&self.window);
         let _filler = self
             .window
             .global::<Shell>()

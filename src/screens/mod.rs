@@ -23,6 +23,7 @@
 //! - [`staging`]: any screen with sample content, reached through the flows themselves.
 //! - [`screenshot`]: renders any screen to PNG without a display.
 //! - [`slip`]: the ticket on paper: layout, ESC/POS, the printer, a PNG preview.
+//! - [`startup`]: start-up milestones, logged once the first frame is on screen.
 //! - [`watchdog`]: systemd supervision from the UI thread (ready, watchdog pings, status).
 //! - [`backend`]: picks the Slint backend: X11/Wayland window, or the panel's DRM display.
 
@@ -41,6 +42,7 @@ pub mod slip;
 pub mod staff;
 pub mod staff_alert;
 pub mod staging;
+pub mod startup;
 pub mod ticket_view;
 pub mod ui;
 pub mod voice;
