@@ -424,7 +424,7 @@ impl StaffPanel {
         }
         let n = self.polls.get().wrapping_add(1);
         self.polls.set(n);
-        if page == Page::Staff && n % REFRESH_EVERY == 0 {
+        if page == Page::Staff && n.is_multiple_of(REFRESH_EVERY) {
             self.refresh();
         }
         let busy = self.pin_check.borrow().is_some()
