@@ -35,7 +35,7 @@ pub fn pss_breakdown(pid: &str) -> Vec<(String, u64)> {
         }
     }
     let mut out: Vec<(String, u64)> = by.into_iter().filter(|(_, kib)| *kib > 0).collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|row| std::cmp::Reverse(row.1));
     out
 }
 

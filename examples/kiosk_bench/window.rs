@@ -63,8 +63,11 @@ impl Drop for Xvfb {
     }
 }
 
+/// The start-up line: `main_monotonic_ns`, the total from `main` in ms, each step in ms.
+type StartupLine = (u64, f64, Vec<(String, f64)>);
+
 /// The parts of the start-up line: `main_monotonic_ns`, the total, each step.
-fn parse_startup_line(line: &str) -> Option<(u64, f64, Vec<(String, f64)>)> {
+fn parse_startup_line(line: &str) -> Option<StartupLine> {
     let value = |key: &str| -> Option<&str> {
         let at = line.find(&format!(" {key}="))? + key.len() + 2;
         line[at..].split_whitespace().next()
