@@ -311,7 +311,8 @@ fn print_tables(r: &Value) {
         r["runs"]
     );
     let w = &r["window"];
-    println!("### Start to first frame, real window (Xvfb 1080×1920, release build)\n");
+    let build = if cfg!(debug_assertions) { "DEBUG build: not budget figures" } else { "release build" };
+    println!("### Start to first frame, real window (Xvfb 1080×1920, {build})\n");
     if w["skipped"].is_string() || w.is_null() {
         println!("skipped: {}\n", w["skipped"].as_str().unwrap_or("--no-window"));
     } else {

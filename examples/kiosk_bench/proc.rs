@@ -28,14 +28,14 @@ pub fn pss_breakdown(pid: &str) -> Vec<(String, u64)> {
             let fields: Vec<&str> = line.split_whitespace().collect();
             let name = fields.get(5..).map(|f| f.join(" ")).unwrap_or_default();
             current = classify(&name, &exe);
-        } else if line.starts_with("Pss:") {
-            if let Some(kib) = line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()) {
-                *by.entry(current.clone()).or_default() += kib;
-            }
+        } else if line.starts_with("Pss:")
+            && let Some(kib) = line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok())
+        {
+            *by.entry(current.clone()).or_default() += kib;
         }
     }
     let mut out: Vec<(String, u64)> = by.into_iter().filter(|(_, kib)| *kib > 0).collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|row| std::cmp::Reverse(row.1));
     out
 }
 

@@ -63,8 +63,11 @@ impl Drop for Xvfb {
     }
 }
 
+/// The start-up line: `main_monotonic_ns`, the total from `main` in ms, each step in ms.
+type StartupLine = (u64, f64, Vec<(String, f64)>);
+
 /// The parts of the start-up line: `main_monotonic_ns`, the total, each step.
-fn parse_startup_line(line: &str) -> Option<(u64, f64, Vec<(String, f64)>)> {
+fn parse_startup_line(line: &str) -> Option<StartupLine> {
     let value = |key: &str| -> Option<&str> {
         let at = line.find(&format!(" {key}="))? + key.len() + 2;
         line[at..].split_whitespace().next()
@@ -115,41 +118,50 @@ pub fn run_once(
             }
         }
     });
-    let result = (|| {
-        let line = loop {
-            match rx.recv_timeout(Duration::from_secs(30)) {
-                Ok(line) if line.contains("first frame on screen") => break line,
-                Ok(_) => continue,
-                Err(_) => return Err("the kiosk logged no first frame within 30 s".to_string()),
-            }
-        };
-        let (main_ns, main_to_frame, steps) =
-            parse_startup_line(&line).ok_or_else(|| format!("cannot read the start-up line: {line}"))?;
-        let exec_to_main = main_ns.saturating_sub(spawned_at) as f64 / 1e6;
-        std::thread::sleep(Duration::from_secs(3));
-        let pss_settled = proc::pss_kib(&pid);
-        let details = breakdown.then(|| (proc::pss_breakdown(&pid), proc::threads(&pid)));
-        let cpu_before = proc::cpu_ns(&pid);
-        std::thread::sleep(idle);
-        let cpu_after = proc::cpu_ns(&pid);
-        let pss_after_idle = proc::pss_kib(&pid);
-        let mut out = json!({
-            "exec_to_main_ms": exec_to_main,
-            "main_to_first_frame_ms": main_to_frame,
-            "exec_to_first_frame_ms": exec_to_main + main_to_frame,
-            "steps_ms": steps.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-            "pss_settled_kib": pss_settled,
-            "pss_after_idle_kib": pss_after_idle,
-            "idle_secs": idle.as_secs_f64(),
-            "idle_cpu_percent": cpu_after.saturating_sub(cpu_before) as f64 / idle.as_nanos() as f64 * 100.0,
-        });
-        if let Some((mappings, threads)) = details {
-            out["pss_breakdown_kib"] = mappings.into_iter().map(|(k, v)| json!([k, v])).collect();
-            out["threads"] = json!(threads);
-        }
-        Ok(out)
-    })();
+    let result = measure(&pid, &rx, spawned_at, idle, breakdown);
     let _ = child.kill();
     let _ = child.wait();
     result
+}
+
+/// What one start shows: the start-up line read from the kiosk's log, then PSS and CPU.
+fn measure(
+    pid: &str,
+    rx: &mpsc::Receiver<String>,
+    spawned_at: u64,
+    idle: Duration,
+    breakdown: bool,
+) -> Result<Value, String> {
+    let line = loop {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) if line.contains("first frame on screen") => break line,
+            Ok(_) => continue,
+            Err(_) => return Err("the kiosk logged no first frame within 30 s".to_string()),
+        }
+    };
+    let (main_ns, main_to_frame, steps) =
+        parse_startup_line(&line).ok_or_else(|| format!("cannot read the start-up line: {line}"))?;
+    let exec_to_main = main_ns.saturating_sub(spawned_at) as f64 / 1e6;
+    std::thread::sleep(Duration::from_secs(3));
+    let pss_settled = proc::pss_kib(pid);
+    let details = breakdown.then(|| (proc::pss_breakdown(pid), proc::threads(pid)));
+    let cpu_before = proc::cpu_ns(pid);
+    std::thread::sleep(idle);
+    let cpu_after = proc::cpu_ns(pid);
+    let pss_after_idle = proc::pss_kib(pid);
+    let mut out = json!({
+        "exec_to_main_ms": exec_to_main,
+        "main_to_first_frame_ms": main_to_frame,
+        "exec_to_first_frame_ms": exec_to_main + main_to_frame,
+        "steps_ms": steps.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "pss_settled_kib": pss_settled,
+        "pss_after_idle_kib": pss_after_idle,
+        "idle_secs": idle.as_secs_f64(),
+        "idle_cpu_percent": cpu_after.saturating_sub(cpu_before) as f64 / idle.as_nanos() as f64 * 100.0,
+    });
+    if let Some((mappings, threads)) = details {
+        out["pss_breakdown_kib"] = mappings.into_iter().map(|(k, v)| json!([k, v])).collect();
+        out["threads"] = json!(threads);
+    }
+    Ok(out)
 }

@@ -154,6 +154,9 @@ fn steps_of(reached: &[u64], exec_to_main_ns: Option<u64>) -> Option<Vec<(&'stat
 /// total from `main`, and `main`'s monotonic timestamp (for the benchmark's exec-to-main).
 pub fn log_first_frame() {
     mark(Milestone::FirstFrame);
+    // Once the home screen has settled, hand back what start-up freed (parsing the config
+    // and the font, the first render's scratch): glibc keeps freed pages in its arenas.
+    slint::Timer::single_shot(SETTLE, release_free_memory);
     let (Some(steps), Some(main), Some(frame)) =
         (steps(), reached(Milestone::Main), reached(Milestone::FirstFrame))
     else {
@@ -166,6 +169,18 @@ pub fn log_first_frame() {
         steps_ms = %parts.join(" "),
         "first frame on screen"
     );
+}
+
+/// How long after the first frame the home screen counts as settled.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Returns the allocator's free pages to the system (glibc only; a no-op elsewhere).
+pub fn release_free_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Marks the first frame and logs the start-up line once it is on screen: on a winit

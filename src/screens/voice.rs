@@ -129,8 +129,9 @@ impl Voice {
         (Voice { commands: Some(tx), output: Arc::new(AtomicU8::new(3)) }, VoiceLog(rx))
     }
 
-    /// Starts the audio thread. It opens the default output device itself; if there is
-    /// none, it says so once in the log and stays silent.
+    /// Starts the audio thread. It opens the default output device itself when the first
+    /// sound is asked for (not at start); if there is none, it says so once in the log and
+    /// stays silent.
     pub fn start(settings: VoiceSettings) -> Voice {
         let (tx, rx) = mpsc::channel();
         let output = Arc::new(AtomicU8::new(0));
@@ -217,37 +218,56 @@ fn load_clip(settings: &VoiceSettings, name: &str) -> Option<Vec<u8>> {
     shipped_clip(name).map(<[u8]>::to_vec)
 }
 
-fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>, output: &AtomicU8) {
-    let sink = match rodio::DeviceSinkBuilder::open_default_sink() {
-        Ok(mut sink) => {
-            sink.log_on_drop(false);
-            output.store(1, Ordering::Release);
-            Some(sink)
+/// The sound card and the player on it, opened by the first sound the kiosk makes rather
+/// than at start: opening ALSA (its configuration, the mixer thread) costs start-up time
+/// and memory that a kiosk nobody has switched to elder mode never needs.
+struct Output {
+    /// Keeps the device open; dropping it closes the stream.
+    _sink: rodio::MixerDeviceSink,
+    player: rodio::Player,
+}
+
+impl Output {
+    fn open(volume: f32) -> Option<Output> {
+        match rodio::DeviceSinkBuilder::open_default_sink() {
+            Ok(mut sink) => {
+                sink.log_on_drop(false);
+                let player = rodio::Player::connect_new(sink.mixer());
+                player.set_volume(volume);
+                Some(Output { _sink: sink, player })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no audio output device: spoken prompts are off");
+                None
+            }
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "no audio output device: spoken prompts are off");
-            output.store(2, Ordering::Release);
-            None
-        }
-    };
-    let player = sink.as_ref().map(|s| {
-        let p = rodio::Player::connect_new(s.mixer());
-        p.set_volume(settings.volume);
-        p
-    });
+    }
+}
+
+fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>) {
+    let volume = settings.volume;
+    play_commands(&settings, commands, || Output::open(volume));
+}
+
+/// Plays what is asked until the channel closes; `open` opens the output the first time a
+/// sound is asked for (one attempt: without a sound card the kiosk stays silent).
+fn play_commands(
+    settings: &VoiceSettings,
+    commands: mpsc::Receiver<Command>,
+    mut open: impl FnMut() -> Option<Output>,
+) {
+    // None: not opened yet; Some(None): tried, there is no sound card.
+    let mut output: Option<Option<Output>> = None;
     let mut warned: HashSet<String> = HashSet::new();
     for command in commands {
-        #[cfg(test)]
-        if let Command::Sync(done) = &command {
-            let _ = done.send(());
-            continue;
-        }
-        let Some(player) = &player else { continue };
         let name = match &command {
             #[cfg(test)]
             Command::Sync(_) => continue,
             Command::Stop => {
-                player.clear();
+                // Silence needs no sound card: never open one just to stop.
+                if let Some(Some(out)) = &output {
+                    out.player.clear();
+                }
                 continue;
             }
             Command::Volume(volume) => {
@@ -257,8 +277,10 @@ fn play_loop(settings: VoiceSettings, commands: mpsc::Receiver<Command>, output:
             Command::Click => "click".to_string(),
             Command::Prompt { id, language } => format!("{}/{id}", language.code()),
         };
+        let Some(out) = output.get_or_insert_with(&mut open) else { continue };
+        let player = &out.player;
         player.clear();
-        let Some(bytes) = load_clip(&settings, &name) else {
+        let Some(bytes) = load_clip(settings, &name) else {
             if warned.insert(name.clone()) {
                 tracing::warn!(clip = %name, "no clip for this prompt; staying silent");
             }
@@ -303,6 +325,27 @@ mod tests {
         assert_eq!(load_clip(&settings, "zh/home").unwrap(), b"hall's own");
         assert_eq!(load_clip(&settings, "en/home").as_deref(), shipped_clip("en/home"));
         assert!(load_clip(&settings, "zh/no-such-prompt").is_none());
+    }
+
+    #[test]
+    fn the_sound_card_is_opened_by_the_first_sound_not_at_start_nor_by_silence() {
+        let settings = VoiceSettings { volume: 0.5, prompts_dir: None };
+        let run = |commands: Vec<Command>| {
+            let (tx, rx) = mpsc::channel();
+            commands.into_iter().for_each(|c| tx.send(c).unwrap());
+            drop(tx);
+            let mut opened = 0;
+            play_commands(&settings, rx, || {
+                opened += 1;
+                None
+            });
+            opened
+        };
+        assert_eq!(run(vec![]), 0, "nothing asked: the device stays closed");
+        assert_eq!(run(vec![Command::Stop, Command::Stop]), 0, "silence needs no device");
+        let prompt = || Command::Prompt { id: "home".into(), language: Language::ZhCn };
+        assert_eq!(run(vec![Command::Stop, prompt()]), 1, "the first prompt opens it");
+        assert_eq!(run(vec![Command::Click, prompt(), Command::Click]), 1, "one attempt only");
     }
 
     #[test]
