@@ -13,6 +13,7 @@ use hall_kiosk::delivery::outbox::Outbox;
 use hall_kiosk::delivery::run_state::RunState;
 use hall_kiosk::delivery::submission::Submitter;
 use hall_kiosk::delivery::uplink::{self, UplinkSettings};
+use hall_kiosk::input::pinyin::{PinyinEngine, PinyinSettings};
 use hall_kiosk::screens::app::{AppOptions, KioskApp};
 use hall_kiosk::screens::backend::{self, Backend};
 use hall_kiosk::screens::screenshot::{self, ScreenshotRequest};
@@ -80,6 +81,9 @@ enum Command {
     Simulate(hall_kiosk::ops::SimulateArgs),
     /// Print a sample ticket slip, or write its ESC/POS bytes (--out) or a PNG (--preview).
     PrintTest(hall_kiosk::ops::PrintTestArgs),
+    /// What the on-screen keyboard's engines offer: `--candidates PINYIN [--page N]` prints
+    /// the pinyin candidates, one per line.
+    Ime(hall_kiosk::ops::ImeArgs),
 }
 
 fn parse_language(s: &str) -> Result<Language, String> {
@@ -177,6 +181,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::PrintTest(args)) => Ok(hall_kiosk::ops::print_test(&cli.config, &args)?),
+        Some(Command::Ime(args)) => {
+            hall_kiosk::ops::ime(&cli.config, &args)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -268,7 +276,10 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
         })
     });
     startup::mark(Milestone::Audio);
+    // The pinyin engine deploys its data on its own thread; the first frame does not wait.
+    let pinyin = PinyinEngine::start(PinyinSettings::from_config(&config));
     let options = AppOptions {
+        pinyin: Some(pinyin),
         kiosk_mode: !windowed,
         submitter: Some(submitter),
         voice,

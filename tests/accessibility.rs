@@ -80,7 +80,8 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
         config.config.display.bottom_mm = None;
         config.config.display.height_mm = None;
     }
-    let app = kiosk_with(config);
+    // With pinyin: the keyboard's screens show its candidate bar.
+    let app = kiosk_with_pinyin(config, None);
     app.window().window().set_size(slint::LogicalSize::new(width, height));
     // (elder, seated). Elder mode's layouts are made for the 1080×1920 totem: on the other
     // panels they do not fit yet (docs/accessibility.md, known gaps), so only normal and
@@ -98,6 +99,8 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                 app.end_session();
                 app.set_seated(seated);
                 app.stage(*screen, language, elder);
+                wait_secs(0);
+                // The focused field reports where it ends; the page rises to show it.
                 wait_secs(0);
                 // The staff pages open from the home-screen state, always in normal mode:
                 // they are held to the mode they are in.
@@ -121,7 +124,8 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                     );
                 }
                 // Under a dialog only the dialog can be tapped.
-                let modal = ["ConfirmDialog", "AssistNotice", "IdleOverlay"]
+                // Under the keyboard the page is only shown (a tap there closes it).
+                let modal = ["ConfirmDialog", "AssistNotice", "IdleOverlay", "KeyboardPanel"]
                     .iter()
                     .find_map(|name| ElementHandle::find_by_element_type_name(app.window(), name).next());
                 let on_top = match &modal {

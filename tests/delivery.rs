@@ -114,6 +114,7 @@ fn rating(level: u8) -> RatingPayload {
         level,
         tags: vec!["slow".into()],
         probable_repeat: false,
+        comment: None,
         phone: None,
         callback_requested: false,
         consent_given: false,

@@ -32,6 +32,7 @@ fn bad_rating_body(dir: &std::path::Path) -> (String, Vec<u8>) {
         level: 1,
         tags: vec!["slow".into()],
         probable_repeat: false,
+        comment: None,
         phone: None,
         callback_requested: false,
         consent_given: false,

@@ -122,6 +122,22 @@ fn lay_out(root: &Path) {
     std::fs::create_dir_all(root.join("etc/systemd/system")).unwrap();
 }
 
+/// The on-screen keyboard's pinyin needs librime and the pinyin_simp schema's data on the
+/// panel (decision 0015); the binary links librime, the data is read at first start.
+#[test]
+fn the_package_depends_on_librime_and_the_pinyin_data() {
+    let meta = deb_metadata();
+    let depends: Vec<&str> = meta["depends"].as_str().unwrap().split(',').map(str::trim).collect();
+    for package in ["$auto", "systemd", "librime1", "rime-data-pinyin-simp"] {
+        assert!(depends.contains(&package), "depends lacks {package}: {depends:?}");
+    }
+    let setup = std::fs::read_to_string(repo("scripts/setup-debian.sh")).unwrap();
+    assert!(
+        setup.contains("librime-dev") && setup.contains("rime-data-pinyin-simp"),
+        "the build machine gets them too"
+    );
+}
+
 #[test]
 fn maintainer_scripts_install_upgrade_remove_and_purge_in_a_throwaway_root() {
     let dir = tempfile::tempdir().unwrap();

@@ -59,6 +59,8 @@ fn complaint() -> ComplaintPayload {
         details: vec![],
         visits: 1,
         free_text: None,
+        unlisted_matter: None,
+        other_problem: None,
         phone: None,
         callback_requested: false,
         consent_given: false,

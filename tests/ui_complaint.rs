@@ -177,7 +177,7 @@ fn i_dont_know_is_accepted_with_one_concrete_fact() {
     assert_eq!(app.window().global::<Complaint>().get_step(), 3, "an empty report goes no further");
     assert!(shows_text(
         &app,
-        "Choose at least one thing that happened, so the staff know what to look into. If nothing fits, the staff at window 1 will help you."
+        "Choose at least one thing that happened, or say it in your own words, so the staff know what to look into. If you would rather talk to someone, the staff at window 1 will help you."
     ));
     tap(&app, "Published information is wrong");
     tap(&app, "Next");

@@ -197,7 +197,7 @@ fn something_else_needs_one_concrete_fact_before_it_can_be_sent() {
     assert_eq!(app.window().global::<Complaint>().get_step(), 3);
     assert!(shows_text(
         &app,
-        "请至少点选一项发生的情况，工作人员才知道要查什么。如果都不符合，请到 1 号窗口，工作人员会帮您。"
+        "请至少点选一项发生的情况，或用自己的话写下来，工作人员才知道要查什么。如果想当面说，请到 1 号窗口，工作人员会帮您。"
     ));
     assert!(pending_bodies(&outbox).is_empty());
 }
@@ -211,11 +211,15 @@ fn the_visit_count_is_asked_once_and_in_elder_mode_on_its_own_screen() {
     tap(&app, "不清楚 / 其他");
     let labels = labels(&app);
     assert!(!labels.iter().any(|l| l.contains("来了")), "only the visit question counts visits: {labels:?}");
-    // The question follows the phrases, not 700 px below them.
+    // The question follows the phrases (and the field for the citizen's own words right
+    // under them), not 700 px below.
     let last_phrase = control(&app, "为一份复印件又跑一趟");
+    let words = control(&app, "用您自己的话说说经过（可不填）");
     let once = control(&app, "1 次");
-    let gap = once.absolute_position().y - (last_phrase.absolute_position().y + last_phrase.size().height);
-    assert!(gap < 200.0, "visits sit {gap} px under the phrases");
+    let gap = words.absolute_position().y - (last_phrase.absolute_position().y + last_phrase.size().height);
+    assert!(gap < 120.0, "the words field sits {gap} px under the phrases");
+    let gap = once.absolute_position().y - (words.absolute_position().y + words.size().height);
+    assert!(gap < 200.0, "visits sit {gap} px under the words field");
 
     tap(&app, "取消");
     tap(&app, "是，放弃并清除");

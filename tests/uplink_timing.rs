@@ -168,6 +168,7 @@ fn rating() -> RatingPayload {
         level: 4,
         tags: vec![],
         probable_repeat: false,
+        comment: None,
         phone: None,
         callback_requested: false,
         consent_given: false,

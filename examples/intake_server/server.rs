@@ -358,6 +358,16 @@ fn parse_envelope(key: &str, body: &[u8]) -> Result<Envelope, String> {
             return Err("ticket is malformed".into());
         }
     }
+    // What a citizen typed: a string (or null) of at most so many characters.
+    for (field, max) in [("free_text", 300), ("unlisted_matter", 40), ("other_problem", 40), ("comment", 200)]
+    {
+        match env.payload.get(field) {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::String(t))
+                if t.chars().count() <= max && !t.chars().any(char::is_control) => {}
+            Some(_) => return Err(format!("{field} must be text of at most {max} characters, or null")),
+        }
+    }
     if let Some(other) = env.payload.get("other_departments") {
         let ok = other.as_array().is_some_and(|a| a.len() <= 5 && a.iter().all(|d| d.is_string()));
         if !ok {

@@ -7,6 +7,7 @@
 
 mod display;
 pub mod environment;
+pub mod keyboard;
 mod locate;
 mod printer;
 mod validate;
@@ -18,6 +19,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub use display::{DisplaySection, Rotation};
+pub use keyboard::KeyboardSection;
 pub use locate::FieldPath;
 pub use printer::{PrinterSection, SlipEncoding};
 pub use validate::is_loopback;
@@ -36,6 +38,9 @@ pub struct Config {
     /// How the panel is mounted: rotation, and its height for the reach bands.
     #[serde(default)]
     pub display: DisplaySection,
+    /// The on-screen keyboard: the hall's own phrases for the pinyin candidates.
+    #[serde(default)]
+    pub keyboard: KeyboardSection,
     /// Staff-only functions: the PIN of the staff panel, where its export goes.
     #[serde(default)]
     pub staff: StaffSection,
@@ -421,6 +426,10 @@ pub struct ProblemType {
     /// The citizen may name several departments (sent back and forth between them).
     #[serde(default)]
     pub several_departments: bool,
+    /// A catch-all type ("something else"): the details step also asks the citizen to
+    /// name the problem in a few words (typed on the on-screen keyboard).
+    #[serde(default)]
+    pub catch_all: bool,
     /// The tile's icon, one of [`PROBLEM_ICONS`]; a generic one when not given.
     #[serde(default)]
     pub icon: Option<String>,

@@ -44,6 +44,7 @@ pub fn validate(config: &Config) -> Checked {
     check_rating(config, &mut p);
     p.0.extend(super::printer::check(config.printer.as_ref()));
     check_staff(config, &mut p);
+    p.0.extend(super::keyboard::check(&config.keyboard));
     if !(0.0..=1.0).contains(&config.audio.volume) {
         p.add(FieldPath::key("audio").field("volume"), "must be between 0.0 and 1.0");
     }

@@ -14,6 +14,12 @@ use crate::config::Language;
 pub const SUBMISSIONS_PATH: &str = "/v1/submissions";
 /// Path of the heartbeat endpoint, below the configured base URL.
 pub const HEARTBEAT_PATH: &str = "/v1/heartbeat";
+/// Most characters of `free_text`.
+pub const MAX_FREE_TEXT_CHARS: usize = 300;
+/// Most characters of `unlisted_matter` and `other_problem`.
+pub const MAX_NAME_CHARS: usize = 40;
+/// Most characters of a rating's `comment`.
+pub const MAX_COMMENT_CHARS: usize = 200;
 /// Most further departments a complaint may name besides `department`.
 pub const MAX_OTHER_DEPARTMENTS: usize = 5;
 /// Header carrying the submission id, so the server can recognise a retry.
@@ -125,8 +131,17 @@ pub struct ComplaintPayload {
     pub details: Vec<String>,
     /// How many times the citizen came for this: 1, 2, or 3 meaning "three or more".
     pub visits: u8,
-    /// What the citizen typed, if anything.
+    /// What happened, in the citizen's own words (at most 300 characters, NFC, no control
+    /// characters), or null.
     pub free_text: Option<Personal>,
+    /// The name the citizen typed for a matter not in the list (at most 40 characters);
+    /// left out of the body when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlisted_matter: Option<Personal>,
+    /// The citizen's own name for a problem none of the types fits (at most 40 characters);
+    /// left out of the body when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_problem: Option<Personal>,
     /// Phone number for a call back; deleted from the kiosk once delivered.
     pub phone: Option<Personal>,
     /// Whether the citizen asked to be called back.
@@ -153,6 +168,10 @@ pub struct RatingPayload {
     pub tags: Vec<String>,
     /// The kiosk suspects the same person rated the same window moments ago.
     pub probable_repeat: bool,
+    /// What the citizen typed about the service (at most 200 characters, NFC, no control
+    /// characters); left out of the body when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Personal>,
     /// Phone number for a call back (bad ratings); deleted from the kiosk once delivered.
     pub phone: Option<Personal>,
     /// Whether the citizen asked to be called back.
@@ -303,6 +322,7 @@ mod tests {
             level: 1,
             tags: vec![],
             probable_repeat: false,
+            comment: None,
             phone: Some(Personal("13800138000".into())),
             callback_requested: true,
             consent_given: true,
@@ -323,6 +343,8 @@ mod tests {
             details: vec![],
             visits: 1,
             free_text: None,
+            unlisted_matter: None,
+            other_problem: None,
             phone: None,
             callback_requested: false,
             consent_given: false,

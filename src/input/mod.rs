@@ -8,3 +8,11 @@
 //! wherever they can be slow. Must not: use `delivery`, `screens` or `ops`, Slint, rodio,
 //! SQLite or the network (checked by `tests/layers.rs`). Only `config` and `hall` are
 //! below this layer.
+//!
+//! - [`pinyin`]: librime on a thread of its own: letters to candidates, no learning.
+//! - [`phrases`]: the hall's phrases (config, department and matter names) for the engines.
+//! - [`text`]: what a field may hold: limits, no control characters, NFC.
+
+pub mod phrases;
+pub mod pinyin;
+pub mod text;

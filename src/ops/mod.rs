@@ -1,6 +1,7 @@
 //! Commands for hall operators, run from a shell on the kiosk: `hall-kiosk queue
 //! status|flush|export|retry-dead` ([`queue`]), `hall-kiosk simulate` ([`simulate`]) and
-//! `hall-kiosk print-test` ([`print_test`]), plus the check whether there is a display at
+//! `hall-kiosk print-test` ([`print_test`]), `hall-kiosk ime` ([`ime`]: the keyboard's
+//! candidates without a screen), plus the check whether there is a display at
 //! all ([`display`]). They open the same outbox and use the same submission path, uplink
 //! and slip printer as the kiosk itself; `main.rs` only dispatches here.
 //!
@@ -21,10 +22,12 @@ macro_rules! say {
 }
 
 pub mod display;
+pub mod ime;
 pub mod print_test;
 pub mod queue;
 pub mod simulate;
 
+pub use ime::{ImeArgs, ime};
 pub use print_test::{PrintTestArgs, print_test};
 pub use queue::{QueueCommand, queue};
 pub use simulate::{SimulateArgs, sample_complaint, sample_rating, simulate};

@@ -17,6 +17,7 @@ use crate::screens::assist::StaffCall;
 use crate::screens::complaint::ComplaintFlow;
 use crate::screens::flow::SessionEnds;
 use crate::screens::idle::{IdleActions, IdleGuard};
+use crate::screens::keyboard::KeyboardController;
 use crate::screens::phone_entry::PhoneEntry;
 use crate::screens::rating::RatingFlow;
 use crate::screens::slip::Printer;
@@ -43,6 +44,9 @@ pub struct AppOptions {
     pub outbox_moved_aside: bool,
     /// How to reach the server, for the staff panel's "deliver now" (`None`: not offered).
     pub uplink_settings: Option<UplinkSettings>,
+    /// The pinyin engine for the on-screen keyboard (started, and deploying, before the
+    /// window); `None`: the keyboard offers English letters and digits only.
+    pub pinyin: Option<&'static crate::input::pinyin::PinyinEngine>,
 }
 
 /// The running kiosk UI.
@@ -119,6 +123,8 @@ pub(super) struct Session {
     staff_call: Rc<StaffCall>,
     /// The staff panel (hidden gesture, PIN, status, export, volume, restart).
     pub(super) staff: Rc<StaffPanel>,
+    /// The on-screen keyboard and what was typed into every field.
+    pub(super) keyboard: Rc<KeyboardController>,
     voice: Rc<VoiceOut>,
     /// What staff must see on screen.
     alerts: Rc<StaffAlerts>,
@@ -146,6 +152,7 @@ impl KioskApp {
 
         let submitter = options.submitter.map(Rc::new);
         let phone = PhoneEntry::install(&window);
+        let keyboard = KeyboardController::install(&window, options.pinyin);
         let alerts = Rc::new(StaffAlerts::default());
         let voice = Rc::new(options.voice.take().unwrap_or_else(VoiceOut::silent));
         let uplink_status = options.uplink_status.take();
@@ -190,6 +197,7 @@ impl KioskApp {
                     config.clone(),
                     submitter.clone(),
                     phone.clone(),
+                    keyboard.clone(),
                     ticket.clone(),
                     ends.clone(),
                 ),
@@ -198,12 +206,14 @@ impl KioskApp {
                     config.clone(),
                     submitter.clone(),
                     phone,
+                    keyboard.clone(),
                     ticket.clone(),
                     ends,
                 ),
                 ticket,
                 staff_call: StaffCall::install(&window, submitter.clone()),
                 staff,
+                keyboard,
                 voice,
                 alerts: alerts.clone(),
                 submitter,
@@ -265,6 +275,12 @@ impl KioskApp {
         self.window.global::<Theme>().set_seated(seated);
     }
 
+    /// Waits for the pinyin engine's answers to the keys tapped so far and shows them
+    /// (tests and screenshots; the running kiosk gets them through the event loop).
+    pub fn settle_keyboard(&self) {
+        self.session.keyboard.settle();
+    }
+
     /// Ends the citizen's session now: wipes what they entered and returns home.
     pub fn end_session(&self) {
         self.idle.disarm();
@@ -311,6 +327,7 @@ impl Session {
         self.language.set(language);
         self.complaint.set_language(language);
         self.rating.set_language(language);
+        self.keyboard.set_language(language);
         let Some(window) = self.window.upgrade() else {
             return;
         };
@@ -362,6 +379,7 @@ impl Session {
     fn leave_to_home(&self) {
         self.complaint.reset();
         self.rating.reset();
+        self.keyboard.reset();
         self.ticket.clear();
         if let Some(window) = self.window.upgrade() {
             window.global::<Shell>().set_page(Page::Home);
@@ -373,6 +391,7 @@ impl IdleActions for Session {
     fn expire_session(&self) {
         self.complaint.reset();
         self.rating.reset();
+        self.keyboard.reset();
         self.staff_call.dismiss();
         self.ticket.clear();
         self.voice.stop();

@@ -12,7 +12,9 @@ use slint::ComponentHandle;
 use crate::config::{Complexity, Language, LoadedConfig};
 use crate::delivery::protocol::{ComplaintPayload, Personal};
 use crate::delivery::submission::Submitter;
+use crate::input::text::FieldKind;
 use crate::screens::flow::{SessionEnds, callback, choice, index_callback, matters_of, model, valid_index};
+use crate::screens::keyboard::KeyboardController;
 use crate::screens::phone_entry::PhoneEntry;
 use crate::screens::ticket_view::TicketView;
 use crate::screens::ui::{AppWindow, Choice, Complaint, Page, Shell, Theme};
@@ -35,6 +37,8 @@ struct Draft {
     matter_list: Vec<usize>,
     /// Index into `matters`; `None` when not known or not listed.
     matter: Option<usize>,
+    /// The citizen said their matter is not in the list: step 3 asks for its name.
+    matter_unlisted: bool,
     /// Indices into the chosen problem type's phrases.
     phrases: BTreeSet<usize>,
     /// 0 not chosen, 1, 2, 3 (three or more).
@@ -50,13 +54,14 @@ impl Draft {
     /// Whether the report says at least one thing the hall can act on: a department, a
     /// matter or what happened. A problem type alone ("something else", "not sure") is not
     /// enough.
-    fn has_fact(&self) -> bool {
-        self.department.is_some() || self.matter.is_some() || !self.phrases.is_empty()
+    /// What the citizen typed (their own words, a matter's or a problem's name) counts too.
+    fn has_fact(&self, typed: bool) -> bool {
+        self.department.is_some() || self.matter.is_some() || !self.phrases.is_empty() || typed
     }
 
     /// What step 3 still needs before it can go on.
-    fn missing(&self) -> Missing {
-        if !self.has_fact() {
+    fn missing(&self, typed: bool) -> Missing {
+        if !self.has_fact(typed) {
             Missing::Fact
         } else if self.visits == 0 {
             Missing::Visits
@@ -73,6 +78,8 @@ pub struct ComplaintFlow {
     submitter: Option<Rc<Submitter>>,
     /// The optional phone number (shared with the rating flow).
     phone: Rc<PhoneEntry>,
+    /// The on-screen keyboard, which holds what the citizen typed into this flow's fields.
+    keyboard: Rc<KeyboardController>,
     draft: RefCell<Draft>,
     language: std::cell::Cell<Language>,
     /// The ticket screen, shown after Send.
@@ -80,6 +87,10 @@ pub struct ComplaintFlow {
     /// Ends the citizen's session (Cancel confirmed) or goes home (Back from the start).
     ends: SessionEnds,
 }
+
+/// The keyboard fields of the complaint flow.
+const COMPLAINT_FIELDS: [FieldKind; 3] =
+    [FieldKind::ComplaintText, FieldKind::MatterName, FieldKind::OtherProblem];
 
 /// Most departments one report may name (the protocol's limit for `other_departments`
 /// is one fewer).
@@ -103,6 +114,7 @@ impl ComplaintFlow {
         config: Rc<LoadedConfig>,
         submitter: Option<Rc<Submitter>>,
         phone: Rc<PhoneEntry>,
+        keyboard: Rc<KeyboardController>,
         ticket: Rc<TicketView>,
         ends: SessionEnds,
     ) -> Rc<ComplaintFlow> {
@@ -112,6 +124,7 @@ impl ComplaintFlow {
             config,
             submitter,
             phone,
+            keyboard,
             draft: RefCell::new(Draft { step: 1, ..Draft::default() }),
             ticket,
             ends,
@@ -131,6 +144,13 @@ impl ComplaintFlow {
         g.on_cancel_dismissed(callback(&flow, |f| f.update(|d| d.cancel_asked = false)));
         g.on_cancel_confirmed(callback(&flow, |f| (f.ends.end)()));
         g.on_send(callback(&flow, |f| f.send()));
+        // What was typed can complete step 3 and shows on the summary.
+        let weak = Rc::downgrade(&flow);
+        flow.keyboard.on_done(move || {
+            if let Some(f) = weak.upgrade() {
+                f.publish();
+            }
+        });
         flow.publish();
         flow
     }
@@ -145,6 +165,9 @@ impl ComplaintFlow {
     pub fn reset(&self) {
         *self.draft.borrow_mut() = Draft { step: 1, ..Draft::default() };
         self.phone.reset();
+        for field in COMPLAINT_FIELDS {
+            self.keyboard.clear_field(field);
+        }
         self.publish();
     }
 
@@ -174,6 +197,11 @@ impl ComplaintFlow {
         let Some(i) = valid_index(index, self.config.config.problem_types.len()) else {
             return;
         };
+        let changed = self.draft.borrow().problem != Some(i);
+        if changed {
+            // The name of another problem belongs to the type it was typed for.
+            self.keyboard.clear_field(FieldKind::OtherProblem);
+        }
         self.update(|d| {
             if d.problem != Some(i) {
                 d.phrases.clear();
@@ -248,8 +276,13 @@ impl ComplaintFlow {
     }
 
     fn choose_matter(&self, index: i32) {
+        let unlisted = index < 0;
+        if !unlisted {
+            self.keyboard.clear_field(FieldKind::MatterName);
+        }
         self.update(|d| {
             d.matter = valid_index(index, d.matter_list.len()).map(|i| d.matter_list[i]);
+            d.matter_unlisted = unlisted;
             d.step = 3;
             d.asking_visits = false;
         });
@@ -273,11 +306,25 @@ impl ComplaintFlow {
         }
     }
 
+    /// Whether the citizen typed anything the hall can act on.
+    fn typed(&self) -> bool {
+        COMPLAINT_FIELDS.iter().any(|&f| !self.keyboard.text(f).trim().is_empty())
+    }
+
+    /// A typed field as it goes on the wire: trimmed, or `None` when empty.
+    fn typed_field(&self, field: FieldKind) -> Option<Personal> {
+        let text = self.keyboard.text(field);
+        let text = text.trim();
+        (!text.is_empty()).then(|| Personal(text.to_string()))
+    }
+
     fn next(&self) {
         let one_question = self.one_question();
+        let typed = self.typed();
         self.update(|d| match d.step {
-            3 if !d.has_fact() => {}
+            // One question per screen: the fact may still be typed on the next screen.
             3 if one_question && !d.asking_visits => d.asking_visits = true,
+            3 if !d.has_fact(typed) => {}
             3 if d.visits == 0 => {}
             3 => d.step = 4,
             4 if self.phone.accept() => d.step = 5,
@@ -369,7 +416,7 @@ impl ComplaintFlow {
         let d = self.draft.borrow();
         let problem = &c.problem_types[d.problem?];
         let contact = self.phone.contact();
-        if d.visits == 0 || !d.has_fact() {
+        if d.visits == 0 || !d.has_fact(self.typed()) {
             return None;
         }
         Some(ComplaintPayload {
@@ -382,7 +429,9 @@ impl ComplaintFlow {
             matter: d.matter.map(|m| c.matters[m].id.clone()),
             details: d.phrases.iter().map(|&i| problem.phrases[i].id.clone()).collect(),
             visits: d.visits,
-            free_text: None,
+            free_text: self.typed_field(FieldKind::ComplaintText),
+            unlisted_matter: if d.matter_unlisted { self.typed_field(FieldKind::MatterName) } else { None },
+            other_problem: if problem.catch_all { self.typed_field(FieldKind::OtherProblem) } else { None },
             phone: contact.as_ref().map(|c| Personal(c.number.as_str().to_string())),
             callback_requested: contact.as_ref().is_some_and(|c| c.callback),
             consent_given: contact.as_ref().is_some_and(|c| c.consent),
@@ -435,13 +484,20 @@ impl ComplaintFlow {
         ));
         g.set_visits(d.visits.into());
         g.set_asking_visits(d.asking_visits);
-        g.set_missing(d.missing() as i32);
+        g.set_missing(d.missing(self.typed()) as i32);
+        g.set_asks_matter_name(d.matter_unlisted);
+        g.set_asks_other_problem(self.problem_type_of(&d).is_some_and(|p| p.catch_all));
         g.set_cancel_asked(d.cancel_asked);
         g.set_send_failed(d.send_failed);
 
-        g.set_summary_problem(
-            d.problem.map(|p| c.problem_types[p].title.get(lang)).unwrap_or_default().into(),
-        );
+        let mut problem =
+            d.problem.map(|p| c.problem_types[p].title.get(lang)).unwrap_or_default().to_string();
+        let named = self.keyboard.text(FieldKind::OtherProblem);
+        if self.problem_type_of(&d).is_some_and(|p| p.catch_all) && !named.trim().is_empty() {
+            problem =
+                format!("{problem}{}{}", if lang == Language::ZhCn { "：" } else { ": " }, named.trim());
+        }
+        g.set_summary_problem(problem.into());
         let matter = match (d.matter, d.department) {
             (Some(m), _) => {
                 let dep = c.departments.iter().find(|x| x.id == c.matters[m].department);
@@ -457,9 +513,16 @@ impl ComplaintFlow {
                 .join(if lang == Language::ZhCn { "、" } else { ", " }),
             (None, None) => String::new(),
         };
+        let unlisted = self.keyboard.text(FieldKind::MatterName);
+        let matter = match (d.matter_unlisted, unlisted.trim()) {
+            (true, name) if !name.is_empty() && matter.is_empty() => name.to_string(),
+            (true, name) if !name.is_empty() => format!("{name} · {matter}"),
+            _ => matter,
+        };
         g.set_summary_matter(matter.into());
         let separator = if lang == Language::ZhCn { "；" } else { "; " };
         let details: Vec<&str> = d.phrases.iter().map(|&i| phrases[i].get(lang)).collect();
         g.set_summary_details(details.join(separator).into());
+        g.set_summary_words(self.keyboard.text(FieldKind::ComplaintText).trim().into());
     }
 }

@@ -10,6 +10,7 @@
 //! - [`complaint`]: the complaint flow, step by step, to a ticket.
 //! - [`rating`]: the service-rating flow (好差评): levels, reasons, follow-up, repeats.
 //! - [`flow`]: what the guided flows share: callback wiring, tile lists, matter order.
+//! - [`keyboard`]: the on-screen keyboard: fields, layouts, pinyin candidates off the UI thread.
 //! - [`phone_entry`]: the phone-number entry shared by the flows (digits, consent, mask).
 //! - [`ticket_view`]: the ticket screen: number, QR code, reply date, delivery state.
 //! - [`qr_image`]: a QR code painted into an image Slint can show.
@@ -33,6 +34,7 @@ pub mod backend;
 pub mod complaint;
 pub mod flow;
 pub mod idle;
+pub mod keyboard;
 pub mod panel;
 pub mod phone_entry;
 pub mod qr_image;

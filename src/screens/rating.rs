@@ -12,7 +12,9 @@ use slint::{ComponentHandle, Timer, TimerMode};
 use crate::config::{Language, LoadedConfig, Polarity};
 use crate::delivery::protocol::{Personal, RatingPayload};
 use crate::delivery::submission::Submitter;
+use crate::input::text::FieldKind;
 use crate::screens::flow::{SessionEnds, callback, choice, index_callback, matters_of, model, valid_index};
+use crate::screens::keyboard::KeyboardController;
 use crate::screens::phone_entry::PhoneEntry;
 use crate::screens::ticket_view::TicketView;
 use crate::screens::ui::{AppWindow, Page, Rating, Shell, Theme};
@@ -77,6 +79,8 @@ pub struct RatingFlow {
     config: Rc<LoadedConfig>,
     submitter: Option<Rc<Submitter>>,
     phone: Rc<PhoneEntry>,
+    /// The on-screen keyboard, which holds the rating's comment.
+    keyboard: Rc<KeyboardController>,
     draft: RefCell<Draft>,
     language: Cell<Language>,
     repeats: RefCell<RepeatFilter>,
@@ -99,6 +103,7 @@ impl RatingFlow {
         config: Rc<LoadedConfig>,
         submitter: Option<Rc<Submitter>>,
         phone: Rc<PhoneEntry>,
+        keyboard: Rc<KeyboardController>,
         ticket: Rc<TicketView>,
         ends: SessionEnds,
     ) -> Rc<RatingFlow> {
@@ -109,6 +114,7 @@ impl RatingFlow {
             config,
             submitter,
             phone,
+            keyboard,
             draft: RefCell::new(Draft::fresh()),
             repeats: RefCell::new(RepeatFilter::new(interval)),
             thanks_timer: Timer::default(),
@@ -144,6 +150,7 @@ impl RatingFlow {
         *self.draft.borrow_mut() = Draft::fresh();
         self.thanks_timer.stop();
         self.phone.reset();
+        self.keyboard.clear_field(FieldKind::RatingComment);
         self.publish();
     }
 
@@ -390,6 +397,11 @@ impl RatingFlow {
             level: d.level,
             tags: d.reasons.iter().map(|&r| c.rating_reasons[r].id.clone()).collect(),
             probable_repeat: false,
+            comment: {
+                let text = self.keyboard.text(FieldKind::RatingComment);
+                let text = text.trim();
+                (!text.is_empty()).then(|| Personal(text.to_string()))
+            },
             phone: None,
             callback_requested: false,
             consent_given: false,

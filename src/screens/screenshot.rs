@@ -9,6 +9,7 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::{PhysicalSize, Rgb8Pixel, SharedPixelBuffer};
 
 use crate::config::{Language, LoadedConfig};
+use crate::input::pinyin::{PinyinEngine, PinyinSettings};
 use crate::screens::app::{AppOptions, KioskApp};
 use crate::screens::staging::Screen;
 
@@ -64,17 +65,33 @@ pub fn render(
     slint::platform::set_platform(Box::new(HeadlessPlatform { window: window.clone() }))
         .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     window.set_size(PhysicalSize::new(width, height));
-    let app =
-        KioskApp::new(config, AppOptions::default()).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    // The keyboard's screens need the pinyin engine, deployed into a scratch directory
+    // (not the kiosk's data directory: a screenshot may run as another user).
+    let scratch = std::env::temp_dir().join(format!("hall-kiosk-screenshot-{}", std::process::id()));
+    let pinyin = request.screen.needs_pinyin().then(|| {
+        let settings = PinyinSettings { user_dir: scratch.clone(), ..PinyinSettings::from_config(&config) };
+        PinyinEngine::start(settings)
+    });
+    let app = KioskApp::new(config, AppOptions { pinyin, ..AppOptions::default() })
+        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     app.set_seated(request.seated);
     app.stage(request.screen, request.language, request.elder);
     slint::ComponentHandle::show(app.window()).map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     slint::platform::update_timers_and_animations();
+    // The scratch data goes only once the engine has finished with it.
+    if let Some(engine) = pinyin {
+        engine.wait_until_started(std::time::Duration::from_secs(60));
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
     let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(width, height);
-    window.request_redraw();
-    window.draw_if_needed(|renderer| {
-        renderer.render(buffer.make_mut_slice(), width as usize);
-    });
+    // A few frames: the focused field reports where it ends, then the page rises to show it.
+    for _ in 0..3 {
+        window.request_redraw();
+        window.draw_if_needed(|renderer| {
+            renderer.render(buffer.make_mut_slice(), width as usize);
+        });
+        slint::platform::update_timers_and_animations();
+    }
     Ok(buffer)
 }
 

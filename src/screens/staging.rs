@@ -6,7 +6,10 @@ use chrono::Local;
 use slint::ComponentHandle;
 
 use super::app::KioskApp;
-use super::ui::{AppWindow, Assist, Complaint, Idle, Page, Phone, Rating, Shell, Staff, Theme};
+use super::ui::{
+    AppWindow, Assist, Complaint, Idle, Keyboard, KeyboardLayout, Page, Phone, Rating, Shell, Staff,
+    TextField, Theme,
+};
 use crate::config::Language;
 use crate::config::LoadedConfig;
 use crate::delivery::outbox::{DeadLetter, QueueStats, now_ms};
@@ -33,6 +36,9 @@ pub enum Screen {
     ComplaintMatter,
     /// Complaint step 3: details and visits.
     ComplaintDetails,
+    /// Complaint step 3, typing in the citizen's own words: the keyboard up, pinyin typed,
+    /// its candidates showing.
+    ComplaintText,
     /// Complaint step 4: optional phone number.
     ComplaintContact,
     /// Complaint step 5: check and send.
@@ -108,6 +114,13 @@ const RATING_STEPS: &[fn(&AppWindow)] = &[
     },
 ];
 
+impl Screen {
+    /// Whether the screen shows the keyboard with pinyin (it then needs the engine).
+    pub fn needs_pinyin(self) -> bool {
+        self == Screen::ComplaintText
+    }
+}
+
 impl KioskApp {
     /// Puts the UI into the state of one screen, with sample content where needed, by
     /// tapping through the flow the way a citizen would.
@@ -130,6 +143,22 @@ impl KioskApp {
             Screen::ComplaintDepartment => walk(2),
             Screen::ComplaintMatter => walk(3),
             Screen::ComplaintDetails => walk(4),
+            Screen::ComplaintText => {
+                walk(4);
+                // One question per screen (elder, seated): the words come with the visit count.
+                if self.window.global::<Theme>().get_one_question() {
+                    self.window.global::<Complaint>().invoke_next();
+                }
+                let keyboard = self.window.global::<Keyboard>();
+                keyboard.invoke_focus(TextField::ComplaintText);
+                // Pinyin in both languages (English opens on letters: switch as a citizen would).
+                keyboard.invoke_switch_layout(KeyboardLayout::Pinyin);
+                // Typed as a citizen would: "为了" taken with Space, then "fuyinjian" open.
+                "weile".chars().for_each(|c| keyboard.invoke_key(c.to_string().into()));
+                keyboard.invoke_space();
+                "fuyinjian".chars().for_each(|c| keyboard.invoke_key(c.to_string().into()));
+                self.session.keyboard.settle();
+            }
             Screen::ComplaintContact => walk(5),
             Screen::ComplaintSummary => walk(6),
             Screen::ComplaintCancel => {

@@ -114,6 +114,40 @@ pub fn kiosk() -> KioskApp {
     kiosk_with(example_config())
 }
 
+/// The process's pinyin engine with the sample hall's phrases, deployed into a directory
+/// of its own under the system temp dir (librime has one data directory per process, so
+/// every kiosk of a test binary shares it).
+pub fn pinyin_engine() -> &'static hall_kiosk::input::pinyin::PinyinEngine {
+    use hall_kiosk::input::pinyin::{PinyinEngine, PinyinSettings};
+    let settings =
+        PinyinSettings { user_dir: pinyin_engine_dir(), ..PinyinSettings::from_config(&example_config()) };
+    PinyinEngine::start(settings)
+}
+
+/// Where [`pinyin_engine`] keeps its data.
+pub fn pinyin_engine_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path().join("rime")
+}
+
+/// A kiosk on the testing backend with the on-screen keyboard's pinyin engine, and with
+/// `submitter` when given.
+pub fn kiosk_with_pinyin(
+    config: LoadedConfig,
+    submitter: Option<hall_kiosk::delivery::submission::Submitter>,
+) -> KioskApp {
+    i_slint_backend_testing::init_no_event_loop();
+    let options = hall_kiosk::screens::app::AppOptions {
+        submitter,
+        pinyin: Some(pinyin_engine()),
+        ..Default::default()
+    };
+    let app = KioskApp::new(config, options).expect("kiosk UI builds");
+    app.window().window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
+    app.window().show().expect("window shows");
+    app
+}
+
 /// Whether an element accepts a tap (by its accessible role).
 pub fn is_control(e: &ElementHandle) -> bool {
     use i_slint_backend_testing::AccessibleRole as R;

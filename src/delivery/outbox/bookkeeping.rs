@@ -178,7 +178,8 @@ impl Outbox {
         Ok(n as u64)
     }
 
-    /// Removes the personal fields (`payload.phone`, `payload.free_text`) of dead letters
+    /// Removes the personal fields (`payload.phone` and what the citizen typed:
+    /// `free_text`, `unlisted_matter`, `other_problem`, `comment`) of dead letters
     /// refused before `before_ms`: the rest stays for staff. Returns how many were changed.
     pub fn scrub_dead_letters(&self, before_ms: i64) -> Result<u64, OutboxError> {
         let mut conn = self.lock();
@@ -299,13 +300,13 @@ impl Outbox {
     }
 }
 
-/// The body with `payload.phone` and `payload.free_text` set to null; `None` when there is
+/// The body with `payload.phone` and the typed fields set to null; `None` when there is
 /// nothing to remove (or the body is not JSON: left for staff as it is).
 fn without_personal_fields(body: &[u8]) -> Option<Vec<u8>> {
     let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let payload = value.get_mut("payload")?.as_object_mut()?;
     let mut changed = false;
-    for field in ["phone", "free_text"] {
+    for field in ["phone", "free_text", "unlisted_matter", "other_problem", "comment"] {
         if let Some(v) = payload.get_mut(field).filter(|v| !v.is_null()) {
             *v = serde_json::Value::Null;
             changed = true;

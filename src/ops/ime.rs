@@ -1,0 +1,45 @@
+//! `hall-kiosk ime`: what the on-screen keyboard's engines would offer, without a screen.
+//! `--candidates PINYIN [--page N]` prints one page of pinyin candidates, one per line,
+//! exactly as the keyboard's candidate bar shows them (the hall's phrases included).
+
+use std::path::Path;
+
+use super::OperatorError;
+use crate::config;
+use crate::input::pinyin::{PinyinEngine, PinyinError, PinyinSettings};
+use crate::screens::keyboard::PAGE_SIZE;
+
+/// `hall-kiosk ime ...`: one engine question per run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImeArgs {
+    /// Letters as typed on the pinyin layout (a–z, `'` between syllables).
+    #[arg(long, value_name = "PINYIN")]
+    pub candidates: Option<String>,
+    /// Which page of candidates, from 0 (the keyboard shows one page at a time).
+    #[arg(long, default_value_t = 0, requires = "candidates")]
+    pub page: usize,
+}
+
+/// Runs `ime`: prints the candidates, one per line.
+pub fn ime(config_path: &Path, args: &ImeArgs) -> Result<(), OperatorError> {
+    let Some(pinyin) = &args.candidates else {
+        return Err(OperatorError::Usage("say what to look up: --candidates PINYIN".into()));
+    };
+    if pinyin.is_empty() || !pinyin.chars().all(|c| c.is_ascii_lowercase() || c == '\'') {
+        return Err(OperatorError::Usage(format!(
+            "{pinyin:?}: pinyin is lower-case letters a-z (and ' between syllables)"
+        )));
+    }
+    let config = config::load(config_path)?;
+    // A private copy of the engine's data: an operator's run (as root) must not leave files
+    // in the kiosk's data directory that the kiosk's own user cannot rewrite.
+    let scratch = std::env::temp_dir().join(format!("hall-kiosk-ime-{}", std::process::id()));
+    let settings = PinyinSettings { user_dir: scratch.clone(), ..PinyinSettings::from_config(&config) };
+    let answer = PinyinEngine::start(settings).candidates(pinyin, args.page, PAGE_SIZE);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let composition = answer.map_err(|e: PinyinError| OperatorError::Usage(e.to_string()))?;
+    for candidate in &composition.candidates {
+        say!("{candidate}");
+    }
+    Ok(())
+}
