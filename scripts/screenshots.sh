@@ -8,7 +8,7 @@ bin=target/debug/hall-kiosk
 config=kiosk-config/example.toml
 out=docs/screenshots
 mkdir -p "$out/elder" "$out/seated"
-screens=${SCREENS:-"home help idle complaint-problem complaint-department complaint-matter complaint-details complaint-text complaint-contact complaint-summary complaint-cancel ticket rating-window rating-staff rating-matter rating-level rating-reasons rating-contact rating-thanks rating-ticket call-staff"}
+screens=${SCREENS:-"home help idle complaint-problem complaint-department complaint-matter complaint-details complaint-text complaint-handwriting complaint-contact complaint-summary complaint-cancel ticket rating-window rating-staff rating-matter rating-level rating-reasons rating-contact rating-thanks rating-ticket call-staff"}
 for screen in $screens; do
   for lang in zh en; do
     "$bin" --config "$config" screenshot --screen "$screen" --lang "$lang" --out "$out/$screen-$lang.png" >/dev/null
@@ -22,7 +22,7 @@ for screen in staff-pin staff; do
   done
 done
 # Seated (低位) mode: everything to tap within a wheelchair user's reach.
-for screen in home complaint-problem complaint-details complaint-text complaint-contact complaint-summary ticket rating-level rating-reasons; do
+for screen in home complaint-problem complaint-details complaint-text complaint-handwriting complaint-contact complaint-summary ticket rating-level rating-reasons; do
   "$bin" --config "$config" screenshot --screen "$screen" --lang zh --seated --out "$out/seated/$screen-zh.png" >/dev/null
 done
 "$bin" --config "$config" screenshot --screen home --lang zh --size 1920x1080 --out "$out/home-zh-landscape.png" >/dev/null

@@ -13,6 +13,7 @@ use hall_kiosk::delivery::outbox::Outbox;
 use hall_kiosk::delivery::run_state::RunState;
 use hall_kiosk::delivery::submission::Submitter;
 use hall_kiosk::delivery::uplink::{self, UplinkSettings};
+use hall_kiosk::input::handwriting::{HandwritingEngine, HandwritingSettings};
 use hall_kiosk::input::pinyin::{PinyinEngine, PinyinSettings};
 use hall_kiosk::screens::app::{AppOptions, KioskApp};
 use hall_kiosk::screens::backend::{self, Backend};
@@ -82,7 +83,7 @@ enum Command {
     /// Print a sample ticket slip, or write its ESC/POS bytes (--out) or a PNG (--preview).
     PrintTest(hall_kiosk::ops::PrintTestArgs),
     /// What the on-screen keyboard's engines offer: `--candidates PINYIN [--page N]` prints
-    /// the pinyin candidates, one per line.
+    /// the pinyin candidates, `--strokes FILE.json` the handwriting ones, one per line.
     Ime(hall_kiosk::ops::ImeArgs),
 }
 
@@ -278,8 +279,11 @@ fn run_kiosk(config_path: &std::path::Path, windowed: bool) -> anyhow::Result<Ex
     startup::mark(Milestone::Audio);
     // The pinyin engine deploys its data on its own thread; the first frame does not wait.
     let pinyin = PinyinEngine::start(PinyinSettings::from_config(&config));
+    // The handwriting engine reads its model only when the first stroke needs it.
+    let handwriting = HandwritingEngine::start(HandwritingSettings::from_config(&config));
     let options = AppOptions {
         pinyin: Some(pinyin),
+        handwriting: Some(handwriting),
         kiosk_mode: !windowed,
         submitter: Some(submitter),
         voice,

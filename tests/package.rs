@@ -136,6 +136,9 @@ fn the_package_depends_on_librime_and_the_pinyin_data() {
         setup.contains("librime-dev") && setup.contains("rime-data-pinyin-simp"),
         "the build machine gets them too"
     );
+    // The writing pad's model (decision 0016): recommended, the pad is left out without it.
+    assert_eq!(meta["recommends"].as_str(), Some("tegaki-zinnia-simplified-chinese"));
+    assert!(setup.contains("libzinnia-dev") && setup.contains("tegaki-zinnia-simplified-chinese"));
 }
 
 #[test]

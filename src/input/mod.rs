@@ -10,9 +10,13 @@
 //! below this layer.
 //!
 //! - [`pinyin`]: librime on a thread of its own: letters to candidates, no learning.
+//! - [`handwriting`]: Zinnia on a thread of its own: strokes to characters.
+//! - [`association`]: what may follow a handwritten character (hall phrases, then words).
 //! - [`phrases`]: the hall's phrases (config, department and matter names) for the engines.
 //! - [`text`]: what a field may hold: limits, no control characters, NFC.
 
+pub mod association;
+pub mod handwriting;
 pub mod phrases;
 pub mod pinyin;
 pub mod text;

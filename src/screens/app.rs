@@ -47,6 +47,8 @@ pub struct AppOptions {
     /// The pinyin engine for the on-screen keyboard (started, and deploying, before the
     /// window); `None`: the keyboard offers English letters and digits only.
     pub pinyin: Option<&'static crate::input::pinyin::PinyinEngine>,
+    /// The handwriting engine for the keyboard's writing pad; `None`: no pad.
+    pub handwriting: Option<&'static crate::input::handwriting::HandwritingEngine>,
 }
 
 /// The running kiosk UI.
@@ -152,7 +154,7 @@ impl KioskApp {
 
         let submitter = options.submitter.map(Rc::new);
         let phone = PhoneEntry::install(&window);
-        let keyboard = KeyboardController::install(&window, options.pinyin);
+        let keyboard = KeyboardController::install(&window, options.pinyin, options.handwriting);
         let alerts = Rc::new(StaffAlerts::default());
         let voice = Rc::new(options.voice.take().unwrap_or_else(VoiceOut::silent));
         let uplink_status = options.uplink_status.take();

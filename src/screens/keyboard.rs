@@ -7,6 +7,11 @@
 //! returns; the answer comes back through the event loop (`Keyboard.engine-answered`), so
 //! the UI thread never waits on the engine. Every addition to a field goes through
 //! [`crate::input::text`]: control characters stripped, NFC, the field's limit.
+//!
+//! Handwriting works the same way ([`crate::input::handwriting`]): the pad's finger
+//! movements build the ink here, each lifted finger sends the ink for recognition, and
+//! the answer (characters, or next words after one was chosen) fills the same candidate
+//! bar. Only the answer to the newest request is shown.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -16,6 +21,7 @@ use std::time::Duration;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::config::Language;
+use crate::input::handwriting::{AnswerKind, HandwritingEngine, HandwritingSession, Ink};
 use crate::input::pinyin::{Composition, Edit, EngineState, PinyinEngine, PinyinSession};
 use crate::input::text::{self, FieldKind};
 use crate::screens::ui::{AppWindow, FieldText, Keyboard, KeyboardLayout, TextField, Theme};
@@ -32,6 +38,22 @@ struct Pending {
     then: Option<String>,
 }
 
+/// The handwriting pad's state: the ink, and the candidates on show for it.
+#[derive(Default)]
+struct Handwriting {
+    ink: Option<Ink>,
+    /// The newest request sent; older answers are stale.
+    newest: u64,
+    /// The newest answer's candidates and what they are.
+    candidates: Vec<String>,
+    next_words: bool,
+    /// First candidate of the page on show.
+    first: usize,
+    /// A character still being recognised goes to this field when its answer comes
+    /// (Done or another layout was tapped before it came: nothing written is lost).
+    commit_into: Option<FieldKind>,
+}
+
 /// The keyboard controller (one per kiosk window).
 pub struct KeyboardController {
     window: slint::Weak<AppWindow>,
@@ -45,6 +67,11 @@ pub struct KeyboardController {
     /// This window's composition on the engine's thread; `None` without pinyin.
     pinyin: Option<PinyinSession>,
     engine: Option<&'static PinyinEngine>,
+    /// This window's requests to the handwriting engine; `None` without its model.
+    handwriting: Option<HandwritingSession>,
+    hand: RefCell<Handwriting>,
+    /// The language of the UI (handwriting is Chinese: elder mode opens with it in zh).
+    language: Cell<Language>,
     /// The last answer: preedit and the candidates on show.
     composition: RefCell<Composition>,
     /// Pinyin letters are being composed (set as a letter is sent, corrected by answers).
@@ -67,6 +94,14 @@ fn kind_of(field: TextField) -> Option<FieldKind> {
     }
 }
 
+/// Whether this page of `list` (from `first`) has candidates before or after it.
+fn page_of(list: &[String], first: usize, size: usize) -> (Vec<SharedString>, bool, bool) {
+    let first = first.min(list.len());
+    let end = first.saturating_add(size).min(list.len());
+    let page = list[first..end].iter().map(|s| s.as_str().into()).collect();
+    (page, first > 0, end < list.len())
+}
+
 fn field_of(kind: Option<FieldKind>) -> TextField {
     match kind {
         None => TextField::None,
@@ -80,8 +115,18 @@ fn field_of(kind: Option<FieldKind>) -> TextField {
 impl KeyboardController {
     /// Wires the `Keyboard` global to a new controller. Without an engine (or with one
     /// that failed) the keyboard offers English letters and digits only.
-    pub fn install(window: &AppWindow, engine: Option<&'static PinyinEngine>) -> Rc<KeyboardController> {
+    pub fn install(
+        window: &AppWindow,
+        engine: Option<&'static PinyinEngine>,
+        handwriting: Option<&'static HandwritingEngine>,
+    ) -> Rc<KeyboardController> {
         let weak = window.as_weak();
+        let handwriting = handwriting.filter(|h| h.is_available()).map(|h| {
+            let weak = weak.clone();
+            h.session(move || {
+                let _ = weak.upgrade_in_event_loop(|w| w.global::<Keyboard>().invoke_engine_answered());
+            })
+        });
         let pinyin = engine.map(|e| {
             let weak = weak.clone();
             e.session(move || {
@@ -96,6 +141,9 @@ impl KeyboardController {
             first_layout: Cell::new(KeyboardLayout::Pinyin),
             pinyin,
             engine,
+            handwriting,
+            hand: RefCell::default(),
+            language: Cell::new(Language::ZhCn),
             composition: RefCell::default(),
             composing: Cell::new(false),
             pending: RefCell::default(),
@@ -127,6 +175,14 @@ impl KeyboardController {
         g.on_switch_layout(move |l| h(&|kb| kb.switch_layout(l)));
         let h = with.clone();
         g.on_done(move || h(&|kb| kb.done()));
+        let h = with.clone();
+        g.on_ink_down(move |x, y, w, hh| h(&|kb| kb.ink_down(x, y, w, hh)));
+        let h = with.clone();
+        g.on_ink_move(move |x, y| h(&|kb| kb.ink_move(x, y)));
+        let h = with.clone();
+        g.on_ink_up(move || h(&|kb| kb.ink_up()));
+        let h = with.clone();
+        g.on_rewrite(move || h(&|kb| kb.rewrite()));
         g.on_engine_answered(move || with(&|kb| kb.drain()));
         kb.publish();
         kb
@@ -157,6 +213,13 @@ impl KeyboardController {
         self.send(Edit::Clear, None);
         self.composing.set(false);
         *self.composition.borrow_mut() = Composition::default();
+        // Answers still on their way are for the citizen who has gone.
+        let newest = self.hand.borrow().newest.saturating_add(1);
+        *self.hand.borrow_mut() = Handwriting { newest, ..Handwriting::default() };
+        if let Some(h) = &self.handwriting {
+            // The model's 27 MB leave memory until the next citizen writes.
+            h.release();
+        }
         self.publish();
     }
 
@@ -166,6 +229,7 @@ impl KeyboardController {
             Language::ZhCn if self.pinyin_available() => KeyboardLayout::Pinyin,
             _ => KeyboardLayout::English,
         };
+        self.language.set(language);
         self.first_layout.set(first);
         if self.field.get().is_none() {
             self.layout.set(first);
@@ -182,7 +246,28 @@ impl KeyboardController {
                 Err(e) => tracing::warn!(error = %e, "pinyin engine did not answer"),
             }
         }
+        if let Some(session) = &self.handwriting {
+            match session.settle(Duration::from_secs(30)) {
+                Ok(answers) => answers.into_iter().for_each(|a| self.apply_handwriting(a)),
+                Err(e) => tracing::warn!(error = %e, "handwriting engine did not answer"),
+            }
+        }
         self.publish();
+    }
+
+    fn handwriting_available(&self) -> bool {
+        self.handwriting.is_some()
+    }
+
+    /// The layout a field opens with: the language's, but handwriting first for an
+    /// elder citizen writing Chinese.
+    fn opening_layout(&self) -> KeyboardLayout {
+        let elder = self.window.upgrade().is_some_and(|w| w.global::<Theme>().get_large_targets());
+        if elder && self.language.get() == Language::ZhCn && self.handwriting_available() {
+            KeyboardLayout::Handwriting
+        } else {
+            self.first_layout.get()
+        }
     }
 
     fn pinyin_available(&self) -> bool {
@@ -213,7 +298,32 @@ impl KeyboardController {
                 self.apply(answer);
             }
         }
+        if let Some(session) = &self.handwriting {
+            for answer in session.try_next() {
+                self.apply_handwriting(answer);
+            }
+        }
         self.publish();
+    }
+
+    /// A handwriting answer: shown if it answers the newest request; a character that
+    /// was waiting for it (Done tapped mid-recognition) goes into its field.
+    fn apply_handwriting(&self, answer: crate::input::handwriting::Answer) {
+        let mut hand = self.hand.borrow_mut();
+        if answer.request != hand.newest {
+            return;
+        }
+        if let Some(field) = hand.commit_into.take() {
+            let first = answer.candidates.first().cloned();
+            drop(hand);
+            if let Some(c) = first.filter(|_| answer.kind == AnswerKind::Characters) {
+                self.append(field, &c);
+            }
+            return;
+        }
+        hand.next_words = answer.kind == AnswerKind::NextWords;
+        hand.candidates = answer.candidates;
+        hand.first = 0;
     }
 
     fn apply(&self, answer: Composition) {
@@ -250,7 +360,7 @@ impl KeyboardController {
             // Letters still open belong to the field they were typed for.
             self.close_composition();
             if self.field.get().is_none() {
-                self.layout.set(self.first_layout.get());
+                self.layout.set(self.opening_layout());
             }
         }
         self.field.set(Some(kind));
@@ -258,11 +368,124 @@ impl KeyboardController {
         self.publish();
     }
 
-    /// Pinyin letters not turned into characters are kept as letters (nothing typed is lost).
+    /// Pinyin letters not turned into characters are kept as letters, and a character
+    /// on the pad becomes its best candidate (nothing typed or written is lost).
     fn close_composition(&self) {
         if self.composing.get() {
             self.send(Edit::CommitLetters, self.field.get());
             self.composing.set(false);
+        }
+        let mut hand = self.hand.borrow_mut();
+        if hand.ink.as_ref().is_some_and(|i| !i.is_empty()) {
+            // No characters yet: the answer is still on its way.
+            let waiting = hand.candidates.is_empty() || hand.next_words;
+            if waiting {
+                hand.commit_into = self.field.get();
+            } else if let (Some(field), Some(c)) = (self.field.get(), hand.candidates.first().cloned()) {
+                drop(hand);
+                self.append(field, &c);
+                hand = self.hand.borrow_mut();
+            }
+        }
+        hand.ink = None;
+        hand.candidates.clear();
+        hand.next_words = false;
+        hand.first = 0;
+    }
+
+    fn handwriting_on(&self) -> bool {
+        self.layout.get() == KeyboardLayout::Handwriting && self.handwriting.is_some()
+    }
+
+    /// A finger touched the pad: a new stroke. Next words on show give way to the
+    /// character now being written.
+    fn ink_down(&self, x: f32, y: f32, width: f32, height: f32) {
+        if !self.handwriting_on() || self.field.get().is_none() {
+            return;
+        }
+        let mut hand = self.hand.borrow_mut();
+        if hand.next_words {
+            hand.candidates.clear();
+            hand.next_words = false;
+        }
+        hand.ink.get_or_insert_with(|| Ink::new(width, height)).begin(x, y);
+        drop(hand);
+        self.publish_ink();
+    }
+
+    fn ink_move(&self, x: f32, y: f32) {
+        if let Some(ink) = self.hand.borrow_mut().ink.as_mut() {
+            ink.extend(x, y);
+        }
+        self.publish_ink();
+    }
+
+    /// The finger lifted: the ink so far goes to the engine.
+    fn ink_up(&self) {
+        let ink = {
+            let mut hand = self.hand.borrow_mut();
+            let Some(ink) = hand.ink.as_mut() else { return };
+            if !ink.end() {
+                return;
+            }
+            ink.clone()
+        };
+        self.recognize(ink);
+    }
+
+    fn recognize(&self, ink: Ink) {
+        if let Some(session) = &self.handwriting {
+            let request = session.recognize(ink);
+            let mut hand = self.hand.borrow_mut();
+            hand.newest = request;
+            hand.commit_into = None;
+        }
+    }
+
+    /// 重写: the pad is emptied; the candidates go with it.
+    fn rewrite(&self) {
+        let mut hand = self.hand.borrow_mut();
+        hand.ink = None;
+        hand.candidates.clear();
+        hand.next_words = false;
+        hand.first = 0;
+        // An answer still on its way is for ink that is gone.
+        hand.newest = hand.newest.saturating_add(1);
+        drop(hand);
+        self.publish();
+    }
+
+    /// A handwriting candidate was tapped: it joins the field, the pad empties, and
+    /// what may follow is asked for.
+    fn choose_handwritten(&self, field: FieldKind, index: usize) {
+        let chosen = {
+            let hand = self.hand.borrow();
+            hand.candidates.get(hand.first.saturating_add(index)).cloned()
+        };
+        let Some(chosen) = chosen else { return };
+        self.append(field, &chosen);
+        {
+            let mut hand = self.hand.borrow_mut();
+            hand.ink = None;
+            hand.candidates.clear();
+            hand.next_words = false;
+            hand.first = 0;
+        }
+        if let Some(session) = &self.handwriting {
+            let request = session.next_words(self.text(field));
+            self.hand.borrow_mut().newest = request;
+        }
+    }
+
+    /// Only the ink changed (a finger moving): the rest of the keyboard stays as it is.
+    fn publish_ink(&self) {
+        let Some(w) = self.window.upgrade() else { return };
+        let hand = self.hand.borrow();
+        let g = w.global::<Keyboard>();
+        g.set_ink(hand.ink.as_ref().map(Ink::path_commands).unwrap_or_default().into());
+        if let Some(ink) = &hand.ink {
+            g.set_ink_width(ink.width());
+            g.set_ink_height(ink.height());
         }
     }
 
@@ -276,8 +499,20 @@ impl KeyboardController {
         } else if self.pinyin_on() && self.composing.get() {
             // Punctuation ends the composition the usual way: the first candidate, then the mark.
             self.send_then(Edit::Choose(self.composition.borrow().first), Some(field), Some(key.to_string()));
+        } else if self.handwriting_on() && self.hand.borrow().ink.as_ref().is_some_and(|i| !i.is_empty()) {
+            // The character on the pad first (its best candidate), then the mark.
+            let best =
+                self.hand.borrow().candidates.first().cloned().filter(|_| !self.hand.borrow().next_words);
+            if let Some(best) = best {
+                self.append(field, &best);
+            }
+            self.rewrite();
+            self.append(field, key);
         } else {
             self.append(field, key);
+            if self.handwriting_on() {
+                self.rewrite();
+            }
         }
         self.publish();
     }
@@ -286,7 +521,26 @@ impl KeyboardController {
         let Some(field) = self.field.get() else { return };
         if self.pinyin_on() && self.composing.get() {
             self.send(Edit::Backspace, Some(field));
+        } else if self.handwriting_on() && self.hand.borrow().ink.as_ref().is_some_and(|i| !i.is_empty()) {
+            // 退格 on the pad takes back the last stroke, and the rest is recognised again.
+            let ink = {
+                let mut hand = self.hand.borrow_mut();
+                let ink = hand.ink.as_mut().map(|i| {
+                    i.undo();
+                    i.clone()
+                });
+                hand.candidates.clear();
+                hand.first = 0;
+                ink
+            };
+            match ink {
+                Some(ink) if !ink.is_empty() => self.recognize(ink),
+                _ => self.rewrite(),
+            }
         } else {
+            if self.handwriting_on() {
+                self.rewrite();
+            }
             let mut texts = self.texts.borrow_mut();
             let current = texts.entry(field).or_default();
             *current = text::delete_last(current);
@@ -297,7 +551,11 @@ impl KeyboardController {
 
     fn space(&self) {
         let Some(field) = self.field.get() else { return };
-        if self.pinyin_on() && self.composing.get() {
+        if self.handwriting_on() {
+            // The pad's layout has no space key; a space typed here ends the character.
+            self.close_composition();
+            self.append(field, " ");
+        } else if self.pinyin_on() && self.composing.get() {
             // Space takes the first candidate on show, as on every pinyin keyboard.
             let first = self.composition.borrow().first;
             self.send(Edit::Choose(first), Some(field));
@@ -309,6 +567,13 @@ impl KeyboardController {
 
     fn choose(&self, index: i32) {
         let Some(field) = self.field.get() else { return };
+        if self.handwriting_on() {
+            if let Ok(i) = usize::try_from(index) {
+                self.choose_handwritten(field, i);
+            }
+            self.publish();
+            return;
+        }
         let composition = self.composition.borrow();
         let Some(i) = usize::try_from(index).ok().filter(|&i| i < composition.candidates.len()) else {
             return;
@@ -319,6 +584,19 @@ impl KeyboardController {
     }
 
     fn turn_page(&self, forward: bool) {
+        if self.handwriting_on() {
+            let size = self.page_size();
+            let mut hand = self.hand.borrow_mut();
+            let (_, before, after) = page_of(&hand.candidates, hand.first, size);
+            hand.first = match forward {
+                true if after => hand.first.saturating_add(size),
+                false if before => hand.first.saturating_sub(size),
+                _ => return,
+            };
+            drop(hand);
+            self.publish();
+            return;
+        }
         let (first, more) = {
             let c = self.composition.borrow();
             (c.first, c.more)
@@ -333,7 +611,9 @@ impl KeyboardController {
     }
 
     fn switch_layout(&self, layout: KeyboardLayout) {
-        if layout == KeyboardLayout::Pinyin && !self.pinyin_available() {
+        if layout == KeyboardLayout::Pinyin && !self.pinyin_available()
+            || layout == KeyboardLayout::Handwriting && !self.handwriting_available()
+        {
             return;
         }
         if layout != self.layout.get() {
@@ -364,14 +644,26 @@ impl KeyboardController {
         g.set_field(field_of(self.field.get()));
         g.set_layout(self.layout.get());
         g.set_pinyin_available(self.pinyin_available());
-        let c = self.composition.borrow();
-        let composing = self.pinyin_on() && !c.preedit.is_empty();
-        g.set_preedit(if composing { c.preedit.as_str().into() } else { SharedString::new() });
-        let candidates: Vec<SharedString> =
-            if composing { c.candidates.iter().map(|s| s.as_str().into()).collect() } else { Vec::new() };
-        g.set_candidates(ModelRc::new(VecModel::from(candidates)));
-        g.set_has_previous_page(composing && c.first > 0);
-        g.set_has_next_page(composing && c.more);
+        g.set_handwriting_available(self.handwriting_available());
+        if self.handwriting_on() {
+            let hand = self.hand.borrow();
+            let (page, before, after) = page_of(&hand.candidates, hand.first, self.page_size());
+            g.set_preedit(SharedString::new());
+            g.set_candidates(ModelRc::new(VecModel::from(page)));
+            g.set_has_previous_page(before);
+            g.set_has_next_page(after);
+            g.set_suggesting_next(hand.next_words && !hand.candidates.is_empty());
+        } else {
+            let c = self.composition.borrow();
+            let composing = self.pinyin_on() && !c.preedit.is_empty();
+            g.set_preedit(if composing { c.preedit.as_str().into() } else { SharedString::new() });
+            let candidates: Vec<SharedString> =
+                if composing { c.candidates.iter().map(|s| s.as_str().into()).collect() } else { Vec::new() };
+            g.set_candidates(ModelRc::new(VecModel::from(candidates)));
+            g.set_has_previous_page(composing && c.first > 0);
+            g.set_has_next_page(composing && c.more);
+            g.set_suggesting_next(false);
+        }
         g.set_full(self.full.get());
         g.set_complaint_text(self.field_text(FieldKind::ComplaintText));
         g.set_matter_name(self.field_text(FieldKind::MatterName));
@@ -384,5 +676,6 @@ impl KeyboardController {
             g.set_lift(0.0);
             g.set_field_bottom(0.0);
         }
+        self.publish_ink();
     }
 }

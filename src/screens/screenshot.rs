@@ -9,6 +9,7 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::{PhysicalSize, Rgb8Pixel, SharedPixelBuffer};
 
 use crate::config::{Language, LoadedConfig};
+use crate::input::handwriting::{HandwritingEngine, HandwritingSettings};
 use crate::input::pinyin::{PinyinEngine, PinyinSettings};
 use crate::screens::app::{AppOptions, KioskApp};
 use crate::screens::staging::Screen;
@@ -72,7 +73,11 @@ pub fn render(
         let settings = PinyinSettings { user_dir: scratch.clone(), ..PinyinSettings::from_config(&config) };
         PinyinEngine::start(settings)
     });
-    let app = KioskApp::new(config, AppOptions { pinyin, ..AppOptions::default() })
+    let handwriting = request
+        .screen
+        .needs_handwriting()
+        .then(|| HandwritingEngine::start(HandwritingSettings::from_config(&config)));
+    let app = KioskApp::new(config, AppOptions { pinyin, handwriting, ..AppOptions::default() })
         .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     app.set_seated(request.seated);
     app.stage(request.screen, request.language, request.elder);

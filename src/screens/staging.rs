@@ -39,6 +39,8 @@ pub enum Screen {
     /// Complaint step 3, typing in the citizen's own words: the keyboard up, pinyin typed,
     /// its candidates showing.
     ComplaintText,
+    /// The same field on the handwriting pad: 不 written, its candidates showing.
+    ComplaintHandwriting,
     /// Complaint step 4: optional phone number.
     ComplaintContact,
     /// Complaint step 5: check and send.
@@ -114,10 +116,23 @@ const RATING_STEPS: &[fn(&AppWindow)] = &[
     },
 ];
 
+/// 不 as a finger writes it in a 600×600 box: 一, 丿, 丨, 丶 (drawn for this sample).
+const SAMPLE_BU: &[&[(f32, f32)]] = &[
+    &[(148.0, 172.0), (210.0, 168.0), (280.0, 165.0), (350.0, 161.0), (415.0, 158.0), (452.0, 160.0)],
+    &[(338.0, 176.0), (310.0, 222.0), (276.0, 270.0), (236.0, 318.0), (192.0, 372.0), (150.0, 418.0)],
+    &[(298.0, 262.0), (300.0, 320.0), (301.0, 385.0), (303.0, 450.0), (305.0, 522.0)],
+    &[(338.0, 300.0), (368.0, 326.0), (400.0, 352.0), (430.0, 382.0)],
+];
+
 impl Screen {
-    /// Whether the screen shows the keyboard with pinyin (it then needs the engine).
+    /// Whether the screen shows the keyboard with pinyin on offer (it then needs the engine).
     pub fn needs_pinyin(self) -> bool {
-        self == Screen::ComplaintText
+        matches!(self, Screen::ComplaintText | Screen::ComplaintHandwriting)
+    }
+
+    /// Whether the screen shows the writing pad (it then needs the handwriting engine).
+    pub fn needs_handwriting(self) -> bool {
+        self == Screen::ComplaintHandwriting
     }
 }
 
@@ -157,6 +172,23 @@ impl KioskApp {
                 "weile".chars().for_each(|c| keyboard.invoke_key(c.to_string().into()));
                 keyboard.invoke_space();
                 "fuyinjian".chars().for_each(|c| keyboard.invoke_key(c.to_string().into()));
+                self.session.keyboard.settle();
+            }
+            Screen::ComplaintHandwriting => {
+                walk(4);
+                if self.window.global::<Theme>().get_one_question() {
+                    self.window.global::<Complaint>().invoke_next();
+                }
+                let keyboard = self.window.global::<Keyboard>();
+                keyboard.invoke_focus(TextField::ComplaintText);
+                keyboard.invoke_switch_layout(KeyboardLayout::Handwriting);
+                // 不, written stroke by stroke into a 600×600 box as a finger would.
+                for stroke in SAMPLE_BU {
+                    let (x, y) = stroke[0];
+                    keyboard.invoke_ink_down(x, y, 600.0, 600.0);
+                    stroke[1..].iter().for_each(|&(x, y)| keyboard.invoke_ink_move(x, y));
+                    keyboard.invoke_ink_up();
+                }
                 self.session.keyboard.settle();
             }
             Screen::ComplaintContact => walk(5),

@@ -124,6 +124,12 @@ pub fn pinyin_engine() -> &'static hall_kiosk::input::pinyin::PinyinEngine {
     PinyinEngine::start(settings)
 }
 
+/// The process's handwriting engine with Debian's model and the sample hall's phrases.
+pub fn handwriting_engine() -> &'static hall_kiosk::input::handwriting::HandwritingEngine {
+    use hall_kiosk::input::handwriting::{HandwritingEngine, HandwritingSettings};
+    HandwritingEngine::start(HandwritingSettings::from_config(&example_config()))
+}
+
 /// Where [`pinyin_engine`] keeps its data.
 pub fn pinyin_engine_dir() -> PathBuf {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
@@ -140,6 +146,7 @@ pub fn kiosk_with_pinyin(
     let options = hall_kiosk::screens::app::AppOptions {
         submitter,
         pinyin: Some(pinyin_engine()),
+        handwriting: Some(handwriting_engine()),
         ..Default::default()
     };
     let app = KioskApp::new(config, options).expect("kiosk UI builds");
