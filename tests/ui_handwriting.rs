@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
-use hall_kiosk::screens::app::KioskApp;
 use hall_kiosk::config::Language;
+use hall_kiosk::screens::app::KioskApp;
 use hall_kiosk::screens::staging::Screen;
 use hall_kiosk::screens::ui::{Complaint, Keyboard, KeyboardLayout, Page, Shell, Theme};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
