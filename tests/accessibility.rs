@@ -89,7 +89,7 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
     let modes: &[(bool, bool)] = if sample_totem {
         &[(false, false), (true, false), (false, true), (true, true)]
     } else {
-        &[(false, false), (false, true)]
+        &[(false, false), (true, false), (false, true), (true, true)]
     };
     let mut problems = Vec::new();
     let mut checked = 0;
@@ -106,8 +106,18 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                 // they are held to the mode they are in.
                 let theme = app.window().global::<Theme>();
                 let (elder, seated) = (theme.get_elder(), theme.get_seated());
-                // Seated mode keeps normal-size targets, even with elder text (the band is short).
-                let (min_side, min_gap) = if elder && !seated { ELDER } else { NORMAL };
+                // Seated mode keeps normal-size targets, even with elder text (the band is short),
+                // and so does the keyboard on a panel too narrow for seven elder keys across
+                // (docs/accessibility.md): only there, never on the reference panel.
+                let keyboard_up = ElementHandle::find_by_element_type_name(app.window(), "KeyboardPanel").next().is_some();
+                let compact_keys = theme.get_compact_keys();
+                assert_eq!(
+                    compact_keys,
+                    elder && !seated && width < 7.0 * 120.0 + 9.0 * 24.0,
+                    "{screen:?}: compact keys on a {width} px panel"
+                );
+                let (min_side, min_gap) =
+                    if elder && !seated && !(keyboard_up && compact_keys) { ELDER } else { NORMAL };
                 let place = format!(
                     "{screen:?} {} {}{}",
                     language.code(),

@@ -206,6 +206,9 @@ pub fn wait_secs(secs: u64) {
     for _ in 0..secs {
         i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
     }
+    // What an event loop does each turn: due timers, and the `changed` handlers of the UI
+    // (the window's size reaching the theme, a focused field reporting where it ends).
+    slint::platform::update_timers_and_animations();
 }
 
 /// A kiosk on the testing backend whose submissions go to `submitter`.
