@@ -83,14 +83,21 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
     // With pinyin: the keyboard's screens show its candidate bar.
     let app = kiosk_with_pinyin(config, None);
     app.window().window().set_size(slint::LogicalSize::new(width, height));
-    // (elder, seated). Elder mode's layouts are made for the 1080×1920 totem: on the other
-    // panels they do not fit yet (docs/accessibility.md, known gaps), so only normal and
-    // seated mode are held to the rules there.
-    let modes: &[(bool, bool)] = if sample_totem {
-        &[(false, false), (true, false), (false, true), (true, true)]
-    } else {
-        &[(false, false), (true, false), (false, true), (true, true)]
+    // (elder, seated): every mode on every panel.
+    let modes: &[(bool, bool)] = &[(false, false), (true, false), (false, true), (true, true)];
+    // The one known gap (docs/accessibility.md, "Known gaps"): the phone-number step in elder
+    // mode on the small portrait panel. Header, Back/Cancel, the number, twelve 120 px keys
+    // and Next need about 1,600 px there; it has 1,366. Named here, screen by screen, so
+    // nothing else can slip out of the check, and checked to still fail, so the exception
+    // goes when the step is fixed.
+    let known_gap = |screen: Screen, elder: bool, seated: bool| {
+        width < 1000.0
+            && height < 1600.0
+            && elder
+            && !seated
+            && matches!(screen, Screen::ComplaintContact | Screen::RatingContact)
     };
+    let mut gap_problems = 0;
     let mut problems = Vec::new();
     let mut checked = 0;
     for screen in Screen::value_variants() {
@@ -109,7 +116,8 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                 // Seated mode keeps normal-size targets, even with elder text (the band is short),
                 // and so does the keyboard on a panel too narrow for seven elder keys across
                 // (docs/accessibility.md): only there, never on the reference panel.
-                let keyboard_up = ElementHandle::find_by_element_type_name(app.window(), "KeyboardPanel").next().is_some();
+                let keyboard_up =
+                    ElementHandle::find_by_element_type_name(app.window(), "KeyboardPanel").next().is_some();
                 let compact_keys = theme.get_compact_keys();
                 assert_eq!(
                     compact_keys,
@@ -118,6 +126,7 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                 );
                 let (min_side, min_gap) =
                     if elder && !seated && !(keyboard_up && compact_keys) { ELDER } else { NORMAL };
+                let before = problems.len();
                 let place = format!(
                     "{screen:?} {} {}{}",
                     language.code(),
@@ -183,8 +192,15 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                         }
                     }
                 }
+                if known_gap(*screen, elder, seated) {
+                    gap_problems += problems.len() - before;
+                    problems.truncate(before);
+                }
             }
         }
+    }
+    if width < 1000.0 && height < 1600.0 {
+        assert!(gap_problems > 0, "the phone step fits elder mode on {width}×{height} now: drop `known_gap`");
     }
     let enough = if sample_totem { 400 } else { 150 };
     assert!(checked > enough, "only {checked} targets checked");

@@ -336,6 +336,13 @@ fn the_volume_is_kept_across_a_restart_and_applied_to_the_voice() {
         open_panel(&app);
         tap(&app, "声音");
         assert_eq!(app.window().global::<Staff>().get_volume(), 80, "[audio] volume = 0.8");
+        // The recording voice has no output: the panel says so (a real one without a sound
+        // card says "no audio device", with what to check).
+        assert!(
+            all_visible_text(&app).contains(&"声音输出：已关闭。".to_string()),
+            "{:?}",
+            all_visible_text(&app)
+        );
         tap(&app, "调低音量");
         tap(&app, "调低音量");
         assert_eq!(app.window().global::<Staff>().get_volume(), 60);

@@ -365,6 +365,10 @@ impl KeyboardController {
         }
         self.field.set(Some(kind));
         self.full.set(false);
+        // librime is loaded when a citizen first means to type, not at start.
+        if let Some(engine) = self.engine {
+            engine.prepare();
+        }
         self.publish();
     }
 

@@ -109,9 +109,21 @@ pub enum EngineState {
 type Notify = Box<dyn Fn() + Send>;
 
 enum Job {
-    Open { id: u64, answers: mpsc::Sender<Composition>, notify: Notify },
-    Edit { id: u64, edit: Edit, page_size: usize },
-    Close { id: u64 },
+    /// Deploy now (a text field was tapped), if not done yet.
+    Prepare,
+    Open {
+        id: u64,
+        answers: mpsc::Sender<Composition>,
+        notify: Notify,
+    },
+    Edit {
+        id: u64,
+        edit: Edit,
+        page_size: usize,
+    },
+    Close {
+        id: u64,
+    },
 }
 
 /// The process's pinyin engine: a thread that owns librime.
@@ -127,7 +139,10 @@ static ENGINE: OnceLock<PinyinEngine> = OnceLock::new();
 impl PinyinEngine {
     /// Starts the engine (once per process; later calls return the same engine, and
     /// different settings are logged and ignored: librime has one data directory per
-    /// process). Returns at once; the deploy runs on the engine's thread.
+    /// process). Returns at once. librime is loaded and deployed on the engine's thread
+    /// when it is first needed ([`PinyinEngine::prepare`], or the first edit), not at
+    /// start: a kiosk whose citizens never type keeps its memory and start-up free of it
+    /// (docs/performance.md).
     pub fn start(settings: PinyinSettings) -> &'static PinyinEngine {
         let engine = ENGINE.get_or_init(|| {
             let (tx, rx) = mpsc::channel();
@@ -148,14 +163,23 @@ impl PinyinEngine {
         engine
     }
 
-    /// Whether it is deploying, ready or failed.
+    /// Loads and deploys librime now, off the UI thread, if that has not been done: the
+    /// keyboard asks for it when a text field is tapped, so the engine is ready by the
+    /// time the first letter is.
+    pub fn prepare(&self) {
+        let _ = lock(&self.jobs).send(Job::Prepare);
+    }
+
+    /// Whether it is deploying (or waiting to be needed), ready or failed.
     pub fn state(&self) -> EngineState {
         lock(&self.state.0).clone()
     }
 
-    /// Waits until the deploy has finished, well or not (a screenshot's scratch data may
-    /// go only then); returns the state then, or after `timeout`.
+    /// Starts the deploy if needed and waits until it has finished, well or not (a
+    /// screenshot's scratch data may go only then); returns the state then, or after
+    /// `timeout`.
     pub fn wait_until_started(&self, timeout: Duration) -> EngineState {
+        self.prepare();
         let (state, changed) = &*self.state;
         let guard = lock(state);
         let (guard, _) = changed
@@ -259,6 +283,51 @@ fn run(
     jobs: mpsc::Receiver<Job>,
     state: &(Mutex<EngineState>, std::sync::Condvar),
 ) {
+    // `None` until first needed; then librime, or `Some(None)` when it cannot be had.
+    let mut rime: Option<Option<Rime>> = None;
+    let mut clients: HashMap<u64, Client> = HashMap::new();
+    for job in jobs {
+        match job {
+            Job::Prepare => {
+                let rime = rime.get_or_insert_with(|| open_rime(settings, state));
+                // Sessions opened before the deploy get their librime session now.
+                if let Some(rime) = rime {
+                    for client in clients.values_mut().filter(|c| c.session.is_none()) {
+                        client.session = rime.create_session();
+                    }
+                }
+            }
+            Job::Open { id, answers, notify } => {
+                let session = rime.as_ref().and_then(Option::as_ref).and_then(Rime::create_session);
+                clients.insert(id, Client { session, answers, notify, first: 0 });
+            }
+            Job::Edit { id, edit, page_size } => {
+                let Some(client) = clients.get_mut(&id) else { continue };
+                let rime = rime.get_or_insert_with(|| open_rime(settings, state));
+                if client.session.is_none() {
+                    client.session = rime.as_ref().and_then(Rime::create_session);
+                }
+                let answer = match (rime.as_ref(), client.session) {
+                    (Some(rime), Some(session)) => rime.edit(session, &mut client.first, &edit, page_size),
+                    _ => Composition::default(),
+                };
+                if client.answers.send(answer).is_ok() {
+                    (client.notify)();
+                }
+            }
+            Job::Close { id } => {
+                if let (Some(Some(rime)), Some(Client { session: Some(s), .. })) =
+                    (&rime, clients.remove(&id))
+                {
+                    rime.destroy_session(s);
+                }
+            }
+        }
+    }
+}
+
+/// Loads and deploys librime, and says how that went (in the log and in `state`).
+fn open_rime(settings: &PinyinSettings, state: &(Mutex<EngineState>, std::sync::Condvar)) -> Option<Rime> {
     let (state, changed) = state;
     let started = Instant::now();
     let rime = match Rime::open(settings) {
@@ -270,40 +339,16 @@ fn run(
                 "pinyin engine ready"
             );
             *lock(state) = EngineState::Ready;
-            changed.notify_all();
             Some(rime)
         }
         Err(why) => {
             tracing::error!(error = %why, "pinyin engine unavailable; the keyboard offers English and digits");
             *lock(state) = EngineState::Failed(why);
-            changed.notify_all();
             None
         }
     };
-    let mut clients: HashMap<u64, Client> = HashMap::new();
-    for job in jobs {
-        match job {
-            Job::Open { id, answers, notify } => {
-                let session = rime.as_ref().and_then(Rime::create_session);
-                clients.insert(id, Client { session, answers, notify, first: 0 });
-            }
-            Job::Edit { id, edit, page_size } => {
-                let Some(client) = clients.get_mut(&id) else { continue };
-                let answer = match (&rime, client.session) {
-                    (Some(rime), Some(session)) => rime.edit(session, &mut client.first, &edit, page_size),
-                    _ => Composition::default(),
-                };
-                if client.answers.send(answer).is_ok() {
-                    (client.notify)();
-                }
-            }
-            Job::Close { id } => {
-                if let (Some(rime), Some(Client { session: Some(s), .. })) = (&rime, clients.remove(&id)) {
-                    rime.destroy_session(s);
-                }
-            }
-        }
-    }
+    changed.notify_all();
+    rime
 }
 
 /// A session's place on the engine's thread.
@@ -534,4 +579,47 @@ fn text(p: *const c_char) -> Option<String> {
     // SAFETY: librime returns NUL-terminated strings that live until the next call on
     // the same session, and we copy at once.
     Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine's thread over its own channel, run until the channel closes; the state
+    /// it ended in.
+    fn run_jobs(settings: &PinyinSettings, jobs: Vec<Job>) -> EngineState {
+        let (tx, rx) = mpsc::channel();
+        for job in jobs {
+            tx.send(job).unwrap();
+        }
+        drop(tx);
+        let state = (Mutex::new(EngineState::Preparing), std::sync::Condvar::new());
+        run(settings, rx, &state);
+        lock(&state.0).clone()
+    }
+
+    fn open(id: u64, answers: mpsc::Sender<Composition>) -> Job {
+        Job::Open { id, answers, notify: Box::new(|| {}) }
+    }
+
+    #[test]
+    fn librime_is_loaded_when_first_needed_not_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = PinyinSettings {
+            shared_dir: PathBuf::from(DEBIAN_SHARED_DIR),
+            user_dir: dir.path().join("rime"),
+            phrases: vec!["办不成事".into()],
+        };
+        // A keyboard opened its composition and closed it without a letter: no deploy.
+        let (answers, _rx) = mpsc::channel();
+        assert_eq!(run_jobs(&settings, vec![open(1, answers), Job::Close { id: 1 }]), EngineState::Preparing);
+        assert!(!settings.user_dir.join("build").exists(), "nothing deployed");
+        // The first letter deploys, and is answered from the deployed engine.
+        let (answers, rx) = mpsc::channel();
+        let edits = "bbcs".chars().map(|c| Job::Edit { id: 2, edit: Edit::Letter(c), page_size: 5 });
+        let state = run_jobs(&settings, std::iter::once(open(2, answers)).chain(edits).collect());
+        assert_eq!(state, EngineState::Ready);
+        let last = rx.try_iter().last().expect("every edit is answered");
+        assert_eq!(last.candidates.first().map(String::as_str), Some("办不成事"), "{last:?}");
+    }
 }

@@ -449,6 +449,7 @@ impl StaffPanel {
                 }
             });
         self.show_report(&w, report.as_ref());
+        w.global::<Staff>().set_audio_output(sound::output_code(self.deps.voice.output()));
     }
 
     fn show_report(&self, w: &AppWindow, report: Option<&StatusReport>) {

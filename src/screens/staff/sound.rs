@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::screens::voice::AudioOutput;
+
 /// The file in the data directory.
 pub const FILE: &str = "volume";
 /// One tap of − or +.
@@ -31,6 +33,17 @@ pub fn save(file: &Path, percent: u32) -> std::io::Result<()> {
     let tmp = file.with_extension("tmp");
     std::fs::write(&tmp, format!("{}\n", percent.min(100)))?;
     std::fs::rename(&tmp, file)
+}
+
+/// The sound output's state as the panel shows it (`Staff.audio-output`): 0 not opened
+/// yet, 1 playing, 2 no output device, 3 off.
+pub fn output_code(output: AudioOutput) -> i32 {
+    match output {
+        AudioOutput::Starting => 0,
+        AudioOutput::Playing => 1,
+        AudioOutput::NoDevice => 2,
+        AudioOutput::Off => 3,
+    }
 }
 
 /// One step quieter or louder, on the grid of steps, within 0–100.
