@@ -36,6 +36,8 @@ enum Answer {
     RetryAfterSecs(u16, u64),
     /// This status with `Retry-After` as an HTTP date this far from now.
     RetryAfterDate(u16, Duration),
+    /// Stored, with the server's `Date` this far behind the real time.
+    StoreDatedBehind(Duration),
 }
 
 /// Decides the answer from the submission id and how many attempts of it came before.
@@ -58,6 +60,10 @@ struct Recorder {
     beats: Mutex<Vec<(Heartbeat, QueueStats)>>,
     /// A connection to the kiosk's outbox (set once the kiosk's config exists).
     outbox: Mutex<Option<Outbox>>,
+    /// Heartbeat replies carry a `Date` this far behind the real time (a wrong server).
+    heartbeat_date_behind: Mutex<Option<Duration>>,
+    /// How heartbeats are answered (204 unless a test says otherwise).
+    heartbeat_status: Mutex<Option<StatusCode>>,
 }
 
 async fn submission(State(r): State<Arc<Recorder>>, headers: HeaderMap) -> Response {
@@ -76,8 +82,13 @@ async fn submission(State(r): State<Arc<Recorder>>, headers: HeaderMap) -> Respo
         response
     };
     match answer {
-        Answer::Store => (StatusCode::CREATED, serde_json::json!({"id": id, "result": "stored"}).to_string())
-            .into_response(),
+        Answer::Store => stored(&id),
+        Answer::StoreDatedBehind(d) => {
+            let mut response = stored(&id);
+            let date = httpdate::fmt_http_date(SystemTime::now() - d);
+            response.headers_mut().insert(header::DATE, HeaderValue::from_str(&date).unwrap());
+            response
+        }
         Answer::Refuse => (StatusCode::UNPROCESSABLE_ENTITY, r#"{"error":"refused"}"#).into_response(),
         Answer::Fail(code) => error(code),
         Answer::RetryAfterSecs(code, secs) => with_retry_after(code, secs.to_string()),
@@ -87,14 +98,25 @@ async fn submission(State(r): State<Arc<Recorder>>, headers: HeaderMap) -> Respo
     }
 }
 
-async fn heartbeat(State(r): State<Arc<Recorder>>, body: Bytes) -> StatusCode {
+/// 201 with the protocol's JSON naming the id.
+fn stored(id: &str) -> Response {
+    (StatusCode::CREATED, serde_json::json!({"id": id, "result": "stored"}).to_string()).into_response()
+}
+
+async fn heartbeat(State(r): State<Arc<Recorder>>, body: Bytes) -> Response {
     let beat: Heartbeat = serde_json::from_slice(&body).expect("a heartbeat is the protocol's JSON");
     // The uplink sends heartbeats between passes, so the outbox holds still meanwhile.
     let stats = r.outbox.lock().unwrap().as_ref().map(|o| o.stats().unwrap());
     if let Some(stats) = stats {
         r.beats.lock().unwrap().push((beat, stats));
     }
-    StatusCode::NO_CONTENT
+    let status = r.heartbeat_status.lock().unwrap().unwrap_or(StatusCode::NO_CONTENT);
+    let mut response = status.into_response();
+    if let Some(d) = *r.heartbeat_date_behind.lock().unwrap() {
+        let date = httpdate::fmt_http_date(SystemTime::now() - d);
+        response.headers_mut().insert(header::DATE, HeaderValue::from_str(&date).unwrap());
+    }
+    response
 }
 
 struct Rig {
@@ -112,6 +134,8 @@ impl Rig {
             arrivals: Mutex::default(),
             beats: Mutex::default(),
             outbox: Mutex::default(),
+            heartbeat_date_behind: Mutex::default(),
+            heartbeat_status: Mutex::default(),
         });
         let router = axum::Router::new()
             .route(SUBMISSIONS_PATH, post(submission))
@@ -340,6 +364,7 @@ async fn heartbeats_report_what_the_outbox_holds_at_that_moment() {
         assert_eq!((beat.pending, beat.dead_letters), (stats.pending, stats.dead_letters), "{beat:?}");
         assert_eq!(at(&beat.oldest_pending_at), stats.oldest_pending_ms, "{beat:?}");
         assert_eq!(at(&beat.last_delivery_at), stats.last_delivery_ms, "{beat:?}");
+        assert!(!beat.clock_off, "the server's Date agrees with ours: {beat:?}");
     }
     // The first goes out before any attempt; later ones after all three were tried.
     let (first, _) = &beats[0];
@@ -353,4 +378,57 @@ async fn heartbeats_report_what_the_outbox_holds_at_that_moment() {
         "delivered at {delivered}"
     );
     assert!(at(&last.oldest_pending_at).unwrap() > oldest, "the oldest pending is now the third");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_date_two_days_away_raises_the_clock_alert() {
+    // The server's replies say it is two days earlier than the kiosk thinks: reply dates
+    // on tickets would be wrong, so staff must hear of it, in the uplink's status (the
+    // help bar's alert) and in the next heartbeat.
+    let two_days = Duration::from_secs(2 * 24 * 3600);
+    let mut rig = Rig::new(move |_, _| Answer::StoreDatedBehind(two_days)).await;
+    *rig.recorder.heartbeat_date_behind.lock().unwrap() = Some(two_days);
+    rig.settings.heartbeat_every = Duration::from_millis(100);
+    let status = {
+        rig.queue(1);
+        let outbox = rig.submitter.outbox().another_connection().unwrap();
+        let uplink = Uplink::new(outbox, rig.settings.clone()).unwrap();
+        let status = uplink.status();
+        assert!(!status.borrow().clock_off, "no server heard yet");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(uplink.run(async {
+            let _ = stopped.await;
+        }));
+        (status, stop)
+    };
+    let started = Instant::now();
+    while !rig.recorder.beats.lock().unwrap().iter().any(|(b, _)| b.clock_off) {
+        assert!(started.elapsed() < Duration::from_secs(10), "{:#?}", rig.recorder.beats.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(status.0.borrow().clock_off, "the status shows it");
+    assert_eq!(rig.arrivals().len(), 1, "the submission itself was stored once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heartbeat_the_server_cannot_take_now_is_not_a_credentials_alert() {
+    // 503 to every heartbeat (the server is busy): a warning in the log, but staff are not
+    // told to re-provision a token that works (the submissions get through with it).
+    let mut rig = Rig::new(|_, _| Answer::Store).await;
+    *rig.recorder.heartbeat_status.lock().unwrap() = Some(StatusCode::SERVICE_UNAVAILABLE);
+    rig.settings.heartbeat_every = Duration::from_millis(50);
+    rig.queue(1);
+    let outbox = rig.submitter.outbox().another_connection().unwrap();
+    let uplink = Uplink::new(outbox, rig.settings.clone()).unwrap();
+    let status = uplink.status();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(uplink.run(async {
+        let _ = stopped.await;
+    }));
+    let started = Instant::now();
+    while rig.recorder.beats.lock().unwrap().len() < 3 || rig.arrivals().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "{:#?}", rig.recorder.beats.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!status.borrow().credentials_rejected, "{:?}", *status.borrow());
 }
