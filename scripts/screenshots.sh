@@ -27,6 +27,16 @@ for screen in home complaint-problem complaint-details complaint-text complaint-
 done
 "$bin" --config "$config" screenshot --screen home --lang zh --size 1920x1080 --out "$out/home-zh-landscape.png" >/dev/null
 "$bin" --config "$config" screenshot --screen home --lang en --size 768x1366 --out "$out/home-en-768x1366.png" >/dev/null
+# Elder mode on the other panels, mounted wholly within reach (the sample's [display]
+# mounting describes its 43" totem): the sample without that mounting.
+flat=$(mktemp --suffix=.toml)
+sed -e '/^bottom_mm/d' -e '/^height_mm/d' "$config" > "$flat"
+for screen in home rating-level; do
+  "$bin" --config "$flat" screenshot --screen "$screen" --lang zh --elder --size 1920x1080 --out "$out/elder/$screen-zh-landscape.png" >/dev/null
+done
+"$bin" --config "$flat" screenshot --screen rating-contact --lang en --elder --size 1920x1080 --out "$out/elder/rating-contact-en-landscape.png" >/dev/null
+"$bin" --config "$flat" screenshot --screen home --lang en --elder --size 768x1366 --out "$out/elder/home-en-768x1366.png" >/dev/null
+rm -f "$flat"
 # The printed slip, drawn from the same layout the printer gets (58 and 80 mm paper).
 printer_config=$(mktemp --suffix=.toml)
 trap 'rm -f "$printer_config"' EXIT

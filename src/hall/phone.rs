@@ -94,6 +94,8 @@ mod tests {
         assert_eq!(MobileNumber::check_prefix("1"), Ok(()));
         assert_eq!(MobileNumber::check_prefix("13"), Ok(()));
         assert_eq!(MobileNumber::check_prefix("1381234"), Ok(()));
+        // A whole number is still fine as typed; one digit more is not.
+        assert_eq!(MobileNumber::check_prefix("13812345678"), Ok(()));
         assert_eq!(MobileNumber::check_prefix("12"), Err(PhoneError::WrongPrefix));
         assert_eq!(MobileNumber::check_prefix("2"), Err(PhoneError::WrongPrefix));
         assert_eq!(MobileNumber::check_prefix("10"), Err(PhoneError::WrongPrefix));
