@@ -31,7 +31,7 @@ done
 # mounting describes its 43" totem): the sample without that mounting.
 flat=$(mktemp --suffix=.toml)
 sed -e '/^bottom_mm/d' -e '/^height_mm/d' "$config" > "$flat"
-for screen in home rating-level; do
+for screen in home complaint-summary rating-level; do
   "$bin" --config "$flat" screenshot --screen "$screen" --lang zh --elder --size 1920x1080 --out "$out/elder/$screen-zh-landscape.png" >/dev/null
 done
 "$bin" --config "$flat" screenshot --screen rating-contact --lang en --elder --size 1920x1080 --out "$out/elder/rating-contact-en-landscape.png" >/dev/null
