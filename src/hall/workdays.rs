@@ -68,6 +68,16 @@ mod tests {
     }
 
     #[test]
+    fn the_halls_own_calendar_comes_from_its_config() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/example.toml");
+        let cal = WorkCalendar::from_config(&crate::config::load(&path).unwrap());
+        assert!(!cal.is_working_day(d(2026, 10, 5)), "National Day, a Monday");
+        assert!(cal.is_working_day(d(2026, 10, 10)), "the make-up Saturday after it");
+        // A complaint on 30 September is answered within 2 working days: 8 and 9 October.
+        assert_eq!(cal.add_working_days(d(2026, 9, 30), 2), d(2026, 10, 9));
+    }
+
+    #[test]
     fn plain_week_skips_the_weekend() {
         let cal = WorkCalendar::default();
         assert_eq!(cal.add_working_days(d(2026, 11, 19), 2), d(2026, 11, 23)); // Thu -> Mon
