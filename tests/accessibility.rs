@@ -9,7 +9,7 @@ use common::*;
 use hall_kiosk::config::Language;
 use hall_kiosk::screens::staging::Screen;
 use hall_kiosk::screens::ui::Theme;
-use i_slint_backend_testing::ElementHandle;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::{Color, ComponentHandle};
 
 /// The rules, per mode: (smallest side of a target, smallest gap between two targets).
@@ -40,6 +40,14 @@ impl Rect {
 
     fn contains(&self, o: &Rect) -> bool {
         o.x >= self.x && o.y >= self.y && o.x + o.w <= self.x + self.w && o.y + o.h <= self.y + self.h
+    }
+
+    /// How far two rectangles overlap: the smaller of the overlap's width and height, 0
+    /// when they do not.
+    fn overlap(&self, o: &Rect) -> f32 {
+        let w = (self.x + self.w).min(o.x + o.w) - self.x.max(o.x);
+        let h = (self.y + self.h).min(o.y + o.h) - self.y.max(o.y);
+        w.min(h).max(0.0)
     }
 
     /// Wholly on a panel of this size (a scrolled-away tile is not on screen).
@@ -98,6 +106,21 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
             && matches!(screen, Screen::ComplaintContact | Screen::RatingContact)
     };
     let mut gap_problems = 0;
+    // Words under a target that are known and not fixed yet (docs/accessibility.md, "Known
+    // gaps"): (screen, elder) on this panel. Each must still fail, so the list shrinks as
+    // they are fixed and nothing else hides in it.
+    let text_gaps: &[(Screen, bool)] = match (width as u32, height as u32) {
+        (1920, 1080) => &[(Screen::Help, true), (Screen::Staff, false)],
+        (768, 1366) => &[
+            (Screen::ComplaintSummary, true),
+            (Screen::Help, true),
+            (Screen::Home, false),
+            (Screen::RatingTicket, true),
+            (Screen::Ticket, true),
+        ],
+        _ => &[],
+    };
+    let mut text_gap_hits = vec![0usize; text_gaps.len()];
     let mut problems = Vec::new();
     let mut checked = 0;
     for screen in Screen::value_variants() {
@@ -192,6 +215,29 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                         }
                     }
                 }
+                // Words must not lie under a target they do not belong to (a summary row
+                // under Send): every text on the page against every target on it.
+                if modal.is_none() {
+                    for text in ElementQuery::from_root(app.window()).match_predicate(is_text).find_all() {
+                        let t = Rect::of(&text);
+                        if !t.on_screen(width, height) {
+                            continue;
+                        }
+                        for (label, r) in &targets {
+                            if t.overlap(r) > 4.0 && !r.contains(&t) {
+                                let words = text.accessible_label().unwrap_or_default();
+                                match text_gaps
+                                    .iter()
+                                    .position(|&(s, e)| s == *screen && e == elder && !seated)
+                                {
+                                    Some(i) => text_gap_hits[i] += 1,
+                                    None => problems
+                                        .push(format!("{place}: the text {words:?} lies under {label:?}")),
+                                }
+                            }
+                        }
+                    }
+                }
                 if known_gap(*screen, elder, seated) {
                     gap_problems += problems.len() - before;
                     problems.truncate(before);
@@ -199,12 +245,23 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
             }
         }
     }
+    for (gap, hits) in text_gaps.iter().zip(&text_gap_hits) {
+        assert!(
+            *hits > 0,
+            "{gap:?} has no text under a target on {width}×{height} now: drop it from `text_gaps`"
+        );
+    }
     if width < 1000.0 && height < 1600.0 {
         assert!(gap_problems > 0, "the phone step fits elder mode on {width}×{height} now: drop `known_gap`");
     }
     let enough = if sample_totem { 400 } else { 150 };
     assert!(checked > enough, "only {checked} targets checked");
     assert!(problems.is_empty(), "{width}×{height}: {} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// Words shown on the page (not a control's own label).
+fn is_text(e: &ElementHandle) -> bool {
+    e.accessible_role() == Some(AccessibleRole::Text) && e.accessible_label().is_some_and(|l| !l.is_empty())
 }
 
 /// WCAG 2 relative luminance.
