@@ -260,6 +260,10 @@ fn works_with_the_uplink_pointed_at_a_dead_address() {
     wait_secs(2);
     assert!(!app.window().global::<Ticket>().get_delivered());
     assert_eq!(reader.stats().unwrap().pending, 1, "kept for later, not dropped");
+    // An unreachable server is not a full disk: no DISK alert for staff.
+    wait_secs(5);
+    let alert = app.window().global::<Shell>().get_staff_alert();
+    assert!(!alert.contains("DISK"), "{alert}");
     uplink.shutdown();
 }
 
