@@ -417,6 +417,17 @@ mod tests {
             assert!(matches!(s.complaint(&c), Err(SubmitError::Invalid(_))), "{bad:?}");
         }
         assert_eq!(s.outbox().stats().unwrap().pending, 1);
+        // Five distinct others are the most a report may name; a sixth is refused for its
+        // number, not for anything else.
+        let ids = ["civil-affairs", "social-security", "medical-insurance", "housing-fund", "health", "real-estate"];
+        c.other_departments = ids[..MAX_OTHER_DEPARTMENTS].iter().map(|d| d.to_string()).collect();
+        s.complaint(&c).unwrap();
+        c.other_departments = ids.iter().map(|d| d.to_string()).collect();
+        match s.complaint(&c) {
+            Err(SubmitError::Invalid(why)) => assert!(why.contains("at most 5"), "{why}"),
+            other => panic!("six other departments: {other:?}"),
+        }
+        assert_eq!(s.outbox().stats().unwrap().pending, 2);
     }
 
     #[test]
