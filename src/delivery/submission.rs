@@ -428,6 +428,7 @@ mod tests {
             other => panic!("six other departments: {other:?}"),
         }
         assert_eq!(s.outbox().stats().unwrap().pending, 2);
+        assert!(!s.disk_full(), "a refused report is not a full disk (no DISK alert for staff)");
     }
 
     #[test]
