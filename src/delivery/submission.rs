@@ -432,6 +432,19 @@ mod tests {
     }
 
     #[test]
+    fn an_audit_detail_is_held_to_its_length_in_characters() {
+        use crate::delivery::protocol::{AuditAction, AuditPayload};
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let s = Submitter::new(&config(), outbox);
+        let audit = |n: usize| AuditPayload { action: AuditAction::Volume, detail: Some("音".repeat(n)) };
+        // Counted in characters, not bytes: the longest detail allowed goes in whole.
+        s.audit(&audit(MAX_AUDIT_DETAIL_CHARS)).unwrap();
+        assert!(matches!(s.audit(&audit(MAX_AUDIT_DETAIL_CHARS + 1)), Err(SubmitError::Invalid(_))));
+        assert_eq!(s.outbox().stats().unwrap().pending, 1);
+    }
+
+    #[test]
     fn a_phone_without_consent_never_reaches_a_body() {
         let dir = tempfile::tempdir().unwrap();
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
