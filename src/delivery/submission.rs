@@ -419,7 +419,14 @@ mod tests {
         assert_eq!(s.outbox().stats().unwrap().pending, 1);
         // Five distinct others are the most a report may name; a sixth is refused for its
         // number, not for anything else.
-        let ids = ["civil-affairs", "social-security", "medical-insurance", "housing-fund", "health", "real-estate"];
+        let ids = [
+            "civil-affairs",
+            "social-security",
+            "medical-insurance",
+            "housing-fund",
+            "health",
+            "real-estate",
+        ];
         c.other_departments = ids[..MAX_OTHER_DEPARTMENTS].iter().map(|d| d.to_string()).collect();
         s.complaint(&c).unwrap();
         c.other_departments = ids.iter().map(|d| d.to_string()).collect();
