@@ -22,6 +22,13 @@ fn centre(e: &ElementHandle) -> LogicalPosition {
     LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0)
 }
 
+/// What passes between the two taps of a quick double tap: the event loop runs its
+/// `changed` handlers, and about 120 ms go by.
+fn between_taps() {
+    slint::platform::update_timers_and_animations();
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(120));
+}
+
 /// A finger press and release at `at`, wherever that is now.
 fn tap_at(app: &KioskApp, at: LogicalPosition) {
     let w = app.window().window();
@@ -68,9 +75,11 @@ fn double_tap_on_send(elder: bool) {
         let (app, outbox) = offline_kiosk(dir.path());
         app.window().global::<Theme>().set_elder(elder);
         to_summary(&app);
+        settle(&app); // the citizen reads the summary first
         let send = centre(&control(&app, "提交"));
         // Two quick taps in the same place.
         tap_at(&app, send);
+        between_taps();
         tap_at(&app, send);
         assert_eq!(page(&app), Page::Ticket, "elder {elder}: the second tap must not close the ticket");
         assert_ne!(app.window().global::<Ticket>().get_number(), "");
@@ -97,8 +106,10 @@ fn a_double_tap_on_send_after_a_bad_rating_keeps_the_ticket() {
     tap(&app, "非常不满意");
     tap(&app, "态度生硬、不耐烦");
     tap(&app, "下一步");
+    settle(&app);
     let send = centre(&control(&app, "不留号码，直接提交"));
     tap_at(&app, send);
+    between_taps();
     tap_at(&app, send);
     assert_eq!(page(&app), Page::Ticket);
     // "Done" taps inside the guard are ignored even when they reach the shell.
@@ -367,4 +378,71 @@ fn sent_back_and_forth_names_every_department() {
     assert_eq!(p["department"], "real-estate");
     assert_eq!(p["other_departments"], serde_json::json!(["tax"]));
     assert_eq!(p["matter"], serde_json::Value::Null);
+}
+
+/// A quick double tap at the centre of `label`: the second tap lands where the first did,
+/// after the screen has had its turn of the event loop.
+fn double_tap(app: &KioskApp, label: &str) {
+    settle(app);
+    let at = centre(&control(app, label));
+    tap_at(app, at);
+    between_taps();
+    tap_at(app, at);
+}
+
+#[test]
+fn a_double_tap_on_skip_does_not_rate_the_service() {
+    double_tap_on_skip(false);
+}
+
+#[test]
+fn a_double_tap_on_skip_does_not_rate_the_service_in_elder_mode() {
+    double_tap_on_skip(true);
+}
+
+fn double_tap_on_skip(elder: bool) {
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, outbox) = offline_kiosk(dir.path());
+        app.window().global::<Theme>().set_elder(elder);
+        tap(&app, "服务评价");
+        tap(&app, "4 号窗口");
+        // 跳过 (which matter) and the level tiles of the next step share the spot.
+        double_tap(&app, "跳过");
+        let rating = app.window().global::<Rating>();
+        assert!(shows_text(&app, "您对 4 号窗口 赵敏 的服务满意吗？"), "elder {elder}: on the level step");
+        assert_eq!(rating.get_level(), 0, "elder {elder}: the second tap chose a level nobody saw");
+        assert!(pending_bodies(&outbox).is_empty());
+        // Once the screen has settled, a tap chooses as always.
+        tap(&app, "非常满意");
+        assert_eq!(rating.get_level(), 5, "elder {elder}");
+    }
+}
+
+#[test]
+fn a_double_tap_on_cancel_leaves_the_question_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    tap(&app, "反映“办不成事”");
+    tap(&app, "来回跑了两次以上");
+    double_tap(&app, "取消");
+    let complaint = app.window().global::<Complaint>();
+    assert!(complaint.get_cancel_asked(), "the question stays until it is answered");
+    assert_eq!(page(&app), Page::Complaint);
+    tap(&app, "不，继续填写");
+    assert!(!complaint.get_cancel_asked());
+    assert_eq!(page(&app), Page::Complaint, "what was entered is kept");
+}
+
+#[test]
+fn a_double_tap_on_more_choices_shows_the_next_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    app.window().global::<Theme>().set_elder(true);
+    tap(&app, "反映“办不成事”");
+    let first_page = labels(&app);
+    assert!(!has_control(&app, "来回跑了两次以上"), "elder mode pages its tiles");
+    double_tap(&app, "更多选项");
+    assert!(has_control(&app, "来回跑了两次以上"), "the second tap turned the page back");
+    assert_ne!(labels(&app), first_page);
 }

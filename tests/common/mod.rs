@@ -191,10 +191,31 @@ pub fn labels(app: &KioskApp) -> Vec<String> {
     controls(app).iter().filter_map(|e| e.accessible_label()).map(|s| s.to_string()).collect()
 }
 
-/// Taps the control with this label (a real pointer press and release at its centre).
+/// Taps the control with this label (a real pointer press and release at its centre), as
+/// a person does: after the screen has settled (see `settle`).
 pub fn tap(app: &KioskApp, label: &str) {
+    settle(app);
+    tap_at_once(app, label);
+}
+
+/// Taps the control with this label straight away, even while the settle guard is on
+/// (the second tap of a double tap).
+pub fn tap_at_once(app: &KioskApp, label: &str) {
     control(app, label).mock_single_click(PointerEventButton::Left);
 }
+
+/// Lets what the last tap changed take effect (`changed` handlers), then, if that started
+/// the settle guard (taps ignored for a moment after the screen changes), waits it out on
+/// the mock clock.
+pub fn settle(app: &KioskApp) {
+    slint::platform::update_timers_and_animations();
+    if app.window().global::<hall_kiosk::screens::ui::Shell>().get_settling() {
+        i_slint_backend_testing::mock_elapsed_time(SETTLE_GUARD_MAX);
+    }
+}
+
+/// At least as long as the longest settle guard (elder mode's).
+pub const SETTLE_GUARD_MAX: Duration = Duration::from_millis(700);
 
 /// Whether some element shows exactly this text.
 pub fn shows_text(app: &KioskApp, text: &str) -> bool {
