@@ -276,6 +276,8 @@ async fn two_minute_outage_loses_nothing() {
 async fn rejected_credentials_pause_without_dead_lettering() {
     let mut rig = rig("not-the-right-token", OutboxOptions::default()).await;
     rig.settings.auth_retry = Duration::from_millis(200);
+    // Only the heartbeat at start: the alert must be cleared by the delivery itself.
+    rig.settings.heartbeat_every = Duration::from_secs(3600);
     let ids = queue(&rig, 5);
     let (mut status, stop) = start(&rig);
     tokio::time::timeout(Duration::from_secs(5), status.wait_for(|s| s.credentials_rejected))
@@ -294,8 +296,9 @@ async fn rejected_credentials_pause_without_dead_lettering() {
     assert_exactly_once(&rig, &ids);
     tokio::time::timeout(Duration::from_secs(2), status.wait_for(|s| !s.credentials_rejected))
         .await
-        .unwrap()
+        .expect("a delivery with the new token clears the credentials alert")
         .unwrap();
+    assert_eq!(status.borrow().last_error, None, "and the error staff were shown");
     let _ = stop.send(());
 }
 
@@ -403,11 +406,7 @@ fn on_disk(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
 async fn a_delivered_phone_number_does_not_stay_on_disk() {
     let rig = rig(common::TOKEN, OutboxOptions::default()).await;
     let phone = "13912345678";
-    let mut payload = rating(1);
-    payload.phone = Some(hall_kiosk::delivery::protocol::Personal(phone.into()));
-    payload.consent_given = true;
-    payload.callback_requested = true;
-    rig.submitter.rating(&payload).unwrap();
+    rig.submitter.rating(&rating_with_phone(phone)).unwrap();
     let data = rig.submitter.outbox().path().parent().unwrap().to_path_buf();
     assert!(!on_disk(&data, phone.as_bytes()).is_empty(), "queued: on disk until delivered");
     let (_status, stop) = start(&rig);
@@ -442,5 +441,85 @@ async fn a_new_token_is_picked_up_and_a_heartbeat_clears_the_alert() {
         .unwrap();
     let beats = rig.intake.counters.heartbeats.load(Ordering::Relaxed);
     assert!(beats >= 1, "accepted heartbeats: {beats}");
+    let _ = stop.send(());
+}
+
+/// A rating with a callback number, consent given.
+fn rating_with_phone(phone: &str) -> RatingPayload {
+    let mut payload = rating(1);
+    payload.phone = Some(hall_kiosk::delivery::protocol::Personal(phone.into()));
+    payload.consent_given = true;
+    payload.callback_requested = true;
+    payload
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_past_their_retention_are_cleared_when_the_uplink_starts() {
+    use hall_kiosk::delivery::outbox::{DELIVERED_RETENTION, now_ms};
+    const DAY_MS: i64 = 86_400_000;
+    let mut rig = rig(common::TOKEN, OutboxOptions::default()).await;
+    rig.settings.dead_letter_retention = Duration::from_secs(7 * 86_400);
+    let outbox = rig.submitter.outbox();
+    // A dead letter refused eight days ago, with a citizen's number in it; one from today.
+    let phone = "13712345678";
+    let old_dead = rig.submitter.rating(&rating_with_phone(phone)).unwrap().id.to_string();
+    outbox.mark_dead(&old_dead, 422, "refused", now_ms() - 8 * DAY_MS).unwrap();
+    let new_dead = rig.submitter.rating(&rating_with_phone("13712340000")).unwrap().id.to_string();
+    outbox.mark_dead(&new_dead, 422, "refused", now_ms()).unwrap();
+    // A delivery record a day past its retention, and one from yesterday.
+    let retention_ms = DELIVERED_RETENTION.as_millis() as i64;
+    let old_delivered = rig.submitter.rating(&rating(5)).unwrap().id.to_string();
+    outbox.mark_delivered(&old_delivered, now_ms() - retention_ms - DAY_MS).unwrap();
+    let recent = rig.submitter.rating(&rating(5)).unwrap().id.to_string();
+    outbox.mark_delivered(&recent, now_ms() - DAY_MS).unwrap();
+    let exported = || {
+        let mut out = Vec::new();
+        outbox.export(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(exported().contains(phone));
+
+    let (_status, stop) = start(&rig);
+    let started = Instant::now();
+    while delivered_ids(&rig).contains(&old_delivered) || exported().contains(phone) {
+        assert!(started.elapsed() < Duration::from_secs(5), "not cleared: {}", exported());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(delivered_ids(&rig).contains(&recent), "a record inside its retention is kept");
+    let text = exported();
+    assert!(text.contains("13712340000"), "a new dead letter keeps what staff need to call back");
+    let dead: Vec<String> = outbox.dead_letters().unwrap().into_iter().map(|d| d.id).collect();
+    assert_eq!(dead, [old_dead, new_dead], "scrubbed, not deleted: staff still see both");
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_held_up_by_a_reader_is_tried_again_within_a_second() {
+    let mut rig = rig(common::TOKEN, OutboxOptions::default()).await;
+    rig.settings.heartbeat_every = Duration::from_secs(3600); // nothing else wakes the uplink
+    let phone = "13912340001";
+    rig.submitter.rating(&rating_with_phone(phone)).unwrap();
+    let data = rig.submitter.outbox().path().parent().unwrap().to_path_buf();
+    // Another reader (the staff's `queue status`, say) is in the middle of a read.
+    let reader = rusqlite::Connection::open(rig.submitter.outbox().path()).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
+    let (_status, stop) = start(&rig);
+    drained(&rig, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!on_disk(&data, phone.as_bytes()).is_empty(), "the reader holds the old pages in the WAL");
+    reader.execute_batch("COMMIT").unwrap();
+    let started = Instant::now();
+    loop {
+        let found = on_disk(&data, phone.as_bytes());
+        if found.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "still on disk after the reader finished: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let _ = stop.send(());
 }

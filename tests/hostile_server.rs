@@ -17,12 +17,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Serves every connection with `head` (status line and headers), then `body` repeated
 /// `repeat` times (`usize::MAX`: until the client goes away).
 async fn raw_server(head: String, body: Vec<u8>, repeat: usize) -> SocketAddr {
+    serve_in_pieces(head, vec![body], repeat).await
+}
+
+/// [`raw_server`] with the body written in `pieces`, 50 ms apart (a slow or chunking
+/// server: the kiosk reads them as separate chunks).
+async fn serve_in_pieces(head: String, pieces: Vec<Vec<u8>>, repeat: usize) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
             let (mut socket, _) = listener.accept().await.unwrap();
-            let (head, body) = (head.clone(), body.clone());
+            let (head, pieces) = (head.clone(), pieces.clone());
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 64 * 1024];
                 let _ = socket.read(&mut buf).await; // the request (small enough for one read)
@@ -30,8 +36,13 @@ async fn raw_server(head: String, body: Vec<u8>, repeat: usize) -> SocketAddr {
                     return;
                 }
                 for _ in 0..repeat {
-                    if socket.write_all(&body).await.is_err() {
-                        return;
+                    for (i, piece) in pieces.iter().enumerate() {
+                        if i > 0 {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        if socket.write_all(piece).await.is_err() || socket.flush().await.is_err() {
+                            return;
+                        }
                     }
                 }
             });
@@ -118,4 +129,20 @@ async fn an_echoed_phone_number_or_token_is_masked_before_it_is_kept() {
         }
         assert!(stored.contains(&id));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_first_kib_of_an_answer_counts_however_it_arrives() {
+    // A refusal over the protocol's 1 KiB, arriving as a short piece and then the rest:
+    // the kiosk judges the first 1 KiB (not JSON on its own), so this is not the server's
+    // refusal, and nothing is dead-lettered on its word.
+    let body = format!(r#"{{"error":"{}"}}"#, "x".repeat(2000));
+    let head = format!("HTTP/1.1 422 Unprocessable Entity\r\nContent-Length: {}\r\n\r\n", body.len());
+    let (start, rest) = body.as_bytes().split_at(10);
+    let k = kiosk(serve_in_pieces(head, vec![start.to_vec(), rest.to_vec()], 1).await);
+    k.submitter.assist(&AssistPayload { screen: "home".into() }).unwrap();
+    let events = flush(&k).await;
+    assert!(matches!(events.as_slice(), [DeliveryEvent::NotTheServer { status: 422, .. }]), "{events:?}");
+    let stats = k.submitter.outbox().stats().unwrap();
+    assert_eq!((stats.pending, stats.dead_letters), (1, 0));
 }

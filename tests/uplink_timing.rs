@@ -432,3 +432,46 @@ async fn a_heartbeat_the_server_cannot_take_now_is_not_a_credentials_alert() {
     }
     assert!(!status.borrow().credentials_rejected, "{:?}", *status.borrow());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_the_server_asked_for_outlasts_the_heartbeats_in_between() {
+    // Retry-After 10 s scaled by 0.1: a 1 s pause, with a heartbeat every 50 ms inside it.
+    const PAUSE: Duration = Duration::from_secs(1);
+    let first_id = Mutex::new(None::<String>);
+    let mut rig = Rig::new(move |id, before| {
+        let first = first_id.lock().unwrap().get_or_insert_with(|| id.to_string()).clone();
+        if id == first && before == 0 { Answer::RetryAfterSecs(503, 10) } else { Answer::Store }
+    })
+    .await;
+    rig.settings.retry_after_scale = 0.1;
+    rig.settings.heartbeat_every = Duration::from_millis(50);
+    rig.queue(2);
+    let _stop = rig.start();
+    let arrivals = rig
+        .wait_for(Duration::from_secs(10), |a| {
+            a.iter().filter(|a| matches!(a.answer, Answer::Store)).count() == 2
+        })
+        .await;
+    let first = arrivals[0].at;
+    for a in &arrivals[1..] {
+        // The row behind the refused one waits too, heartbeat or not.
+        assert!(a.at - first >= PAUSE, "{} arrived {}ms into a 1000ms pause", a.id, ms(a.at - first));
+    }
+    let beats = rig.recorder.beats.lock().unwrap().len();
+    assert!(beats >= 5, "heartbeats go on during the pause: {beats}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_due_later_is_sent_after_newer_rows_went_first() {
+    let rig = Rig::new(|_, _| Answer::Store).await;
+    let ids = rig.queue(2);
+    // The older row failed before and waits for its next attempt; the newer one is due.
+    let later = hall_kiosk::delivery::outbox::now_ms() + 300;
+    rig.submitter.outbox().mark_retry(&ids[0], later, "503 Service Unavailable").unwrap();
+    let started = Instant::now();
+    let _stop = rig.start();
+    let arrivals = rig.wait_for(Duration::from_secs(5), |a| a.len() == 2).await;
+    assert_eq!(arrivals[0].id, ids[1], "the due row goes first");
+    assert_eq!(arrivals[1].id, ids[0], "the older row is not forgotten behind it");
+    assert!(arrivals[1].at - started >= Duration::from_millis(250), "and waits for its schedule");
+}

@@ -585,17 +585,15 @@ pub fn rfc3339(ms: i64) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn ceilings_double_up_to_the_cap() {
-        let dir = tempfile::tempdir().unwrap();
-        let (outbox, _) = Outbox::open(dir.path()).unwrap();
-        let token = dir.path().join("token");
+    /// Production timings against `base_url`, with a private token file in `dir`.
+    fn settings(dir: &std::path::Path, base_url: &str) -> UplinkSettings {
+        let token = dir.join("token");
         std::fs::write(&token, "t0k3n\n").unwrap();
         std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        let settings = UplinkSettings {
-            base_url: "http://127.0.0.1:9/".parse().unwrap(),
+        UplinkSettings {
+            base_url: base_url.parse().unwrap(),
             kiosk_id: "K01".into(),
-            token_file: token.clone(),
+            token_file: token,
             ca_file: None,
             heartbeat_every: Duration::from_secs(60),
             request_timeout: Duration::from_secs(15),
@@ -605,7 +603,15 @@ mod tests {
             retry_after_max: Duration::from_secs(3600),
             retry_after_scale: 1.0,
             dead_letter_retention: Duration::from_secs(30 * 24 * 3600),
-        };
+        }
+    }
+
+    #[test]
+    fn ceilings_double_up_to_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let settings = settings(dir.path(), "http://127.0.0.1:9/");
+        let token = settings.token_file.clone();
         let up = Uplink::new(outbox, settings.clone()).unwrap();
         let secs: Vec<u64> = (1..=11).map(|n| up.ceiling(n).as_secs()).collect();
         assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
@@ -620,5 +626,35 @@ mod tests {
         let (outbox, _) = Outbox::open(dir.path()).unwrap();
         let plain = UplinkSettings { base_url: "http://intake.example.gov.cn/".parse().unwrap(), ..settings };
         assert!(matches!(Uplink::new(outbox, plain).unwrap_err(), UplinkError::Url { .. }));
+    }
+
+    #[tokio::test]
+    async fn a_restarted_uplink_reports_to_the_first_ones_watchers() {
+        let dir = tempfile::tempdir().unwrap();
+        // A port nothing listens on: every attempt fails to connect.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let settings = settings(dir.path(), &format!("http://127.0.0.1:{port}/"));
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        let new = crate::delivery::outbox::NewSubmission {
+            id: uuid::Uuid::now_v7(),
+            kind: crate::delivery::protocol::Kind::Assist,
+            created_at_ms: now_ms(),
+            ticket_day: None,
+        };
+        outbox
+            .enqueue(&new, |_| (crate::delivery::outbox::Rendered { body: b"{}".to_vec(), ticket: None }, ()))
+            .unwrap();
+        let first = Uplink::new(outbox.another_connection().unwrap(), settings.clone()).unwrap();
+        let (watched, sender) = (first.status(), first.status_sender());
+        drop(first); // it ended; the supervisor makes another and hands it the same status
+        let mut second = Uplink::new(outbox.another_connection().unwrap(), settings).unwrap();
+        second.share_status(sender);
+        let mut events = Vec::new();
+        second.flush(Duration::from_millis(200), |e| events.push(e.clone())).await.unwrap();
+        let Some(DeliveryEvent::Retry { error, .. }) = events.first() else { panic!("{events:?}") };
+        assert!(error.starts_with("cannot connect: "), "staff are told what failed: {error}");
+        let status = watched.borrow().clone();
+        assert_eq!(status.last_error.as_deref(), Some(error.as_str()), "the staff screen's watcher hears it");
+        assert_eq!(status.queue.pending, 1);
     }
 }
