@@ -455,7 +455,7 @@ fn rating_with_phone(phone: &str) -> RatingPayload {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_past_their_retention_are_cleared_when_the_uplink_starts() {
-    use hall_kiosk::delivery::outbox::{DELIVERED_RETENTION, now_ms};
+    use hall_kiosk::delivery::outbox::now_ms;
     const DAY_MS: i64 = 86_400_000;
     let mut rig = rig(common::TOKEN, OutboxOptions::default()).await;
     rig.settings.dead_letter_retention = Duration::from_secs(7 * 86_400);
@@ -466,12 +466,11 @@ async fn records_past_their_retention_are_cleared_when_the_uplink_starts() {
     outbox.mark_dead(&old_dead, 422, "refused", now_ms() - 8 * DAY_MS).unwrap();
     let new_dead = rig.submitter.rating(&rating_with_phone("13712340000")).unwrap().id.to_string();
     outbox.mark_dead(&new_dead, 422, "refused", now_ms()).unwrap();
-    // A delivery record a day past its retention, and one from yesterday.
-    let retention_ms = DELIVERED_RETENTION.as_millis() as i64;
+    // Delivery records are kept 30 days (docs/protocol.md): one 31 days old, one 29.
     let old_delivered = rig.submitter.rating(&rating(5)).unwrap().id.to_string();
-    outbox.mark_delivered(&old_delivered, now_ms() - retention_ms - DAY_MS).unwrap();
+    outbox.mark_delivered(&old_delivered, now_ms() - 31 * DAY_MS).unwrap();
     let recent = rig.submitter.rating(&rating(5)).unwrap().id.to_string();
-    outbox.mark_delivered(&recent, now_ms() - DAY_MS).unwrap();
+    outbox.mark_delivered(&recent, now_ms() - 29 * DAY_MS).unwrap();
     let exported = || {
         let mut out = Vec::new();
         outbox.export(&mut out).unwrap();
