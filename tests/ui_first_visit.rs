@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use hall_kiosk::screens::app::KioskApp;
-use hall_kiosk::screens::ui::{Assist, Complaint, Page, Rating, Shell, Theme, Ticket};
+use hall_kiosk::screens::ui::{Assist, Complaint, Page, Phone, Rating, Shell, Theme, Ticket};
 use i_slint_backend_testing::ElementHandle;
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition, Model};
@@ -39,6 +39,13 @@ fn tap_at(app: &KioskApp, at: LogicalPosition) {
 /// Complaint steps 1–4 as a citizen fills them: repeated trips, social security, pension
 /// transfer, a phrase, three visits, no number; ends on the summary.
 fn to_summary(app: &KioskApp) {
+    to_contact_step(app);
+    tap(app, "不留号码，继续");
+    assert!(shows_text(app, "请核对后提交"));
+}
+
+/// Complaint steps 1–3 as in [`to_summary`]; ends on the contact step.
+fn to_contact_step(app: &KioskApp) {
     tap(app, "反映“办不成事”");
     if !has_control(app, "来回跑了两次以上") {
         tap(app, "更多选项"); // elder mode pages its tiles
@@ -55,8 +62,6 @@ fn to_summary(app: &KioskApp) {
     }
     tap(app, "3 次及以上");
     tap(app, "下一步");
-    tap(app, "不留号码，继续");
-    assert!(shows_text(app, "请核对后提交"));
 }
 
 #[test]
@@ -445,4 +450,53 @@ fn a_double_tap_on_more_choices_shows_the_next_page() {
     double_tap(&app, "更多选项");
     assert!(has_control(&app, "来回跑了两次以上"), "the second tap turned the page back");
     assert_ne!(labels(&app), first_page);
+}
+
+#[test]
+fn a_double_tap_on_the_last_digit_does_not_give_consent() {
+    double_tap_on_the_last_digit(false);
+}
+
+#[test]
+fn a_double_tap_on_the_last_digit_does_not_give_consent_in_elder_mode() {
+    double_tap_on_the_last_digit(true);
+}
+
+/// The eleventh digit swaps the pad for the call-back switch, over the pad's top row.
+fn double_tap_on_the_last_digit(elder: bool) {
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, outbox) = offline_kiosk(dir.path());
+        app.window().global::<Theme>().set_elder(elder);
+        to_contact_step(&app);
+        for d in "1380013800".chars() {
+            tap(&app, &d.to_string());
+        }
+        // A finger near the top edge of the key, where the switch will be.
+        settle(&app);
+        let key = control(&app, "3");
+        let at = LogicalPosition::new(
+            key.absolute_position().x + key.size().width / 2.0,
+            key.absolute_position().y + 4.0,
+        );
+        tap_at(&app, at);
+        between_taps();
+        tap_at(&app, at);
+        let phone = app.window().global::<Phone>();
+        assert!(phone.get_complete(), "elder {elder}: eleven digits in");
+        assert!(!phone.get_callback_wanted(), "elder {elder}: consent given by the second tap");
+        tap(&app, "请给我回电");
+        assert!(phone.get_callback_wanted(), "elder {elder}: a deliberate tap gives it");
+        assert!(pending_bodies(&outbox).is_empty());
+    }
+}
+
+#[test]
+fn a_double_tap_on_elder_mode_leaves_it_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _outbox) = offline_kiosk(dir.path());
+    double_tap(&app, "长者模式");
+    assert!(app.window().global::<Theme>().get_elder(), "the second tap switched it back off");
+    tap(&app, "长者模式");
+    assert!(!app.window().global::<Theme>().get_elder(), "a deliberate tap switches it off");
 }
