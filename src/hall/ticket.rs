@@ -197,15 +197,38 @@ mod tests {
     }
 
     #[test]
-    fn rejects_malformed() {
+    fn each_malformed_number_is_refused_for_what_is_wrong_with_it() {
+        // One fault each in 440305-K01-261122-0042R; the error says which kind it is (the
+        // tracking page tells a citizen "that is not a ticket number" or "a character is
+        // wrong"), so a check that lets a malformed part through shows up as the wrong kind.
+        let valid = "440305-K01-261122-0042R";
+        assert!(TicketNumber::parse(valid).is_ok());
         for bad in [
             "",
-            "440305-K01-261122",
-            "440305-K01-261122-042",
-            "440305-K01-2611-0042R",
-            "440305-K01-261322-00421",
+            "440305-K01-261122",         // three parts
+            "-K01-261122-0042R",         // no hall code
+            "440305--261122-0042R",      // no kiosk id
+            "44_305-K01-261122-0042R",   // hall code with a stray character
+            "440305-K_1-261122-0042R",   // kiosk id with a stray character
+            "440305-K01-2611-0042R",     // four-digit date
+            "440305-K01-26112-0042R",    // five-digit date
+            "440305-K01-2611220-0042R",  // seven-digit date
+            "440305-K01-26112X-0042R",   // a letter in the date
+            "440305-K01-261122-042R",    // three-digit sequence
+            "440305-K01-261122-0O42R",   // the letter O for a zero
+            "440305-K01-261122-0042_",   // not a check character
+            "440305-K01-261122-0042R-1", // five parts
         ] {
-            assert!(TicketNumber::parse(bad).is_err(), "{bad}");
+            let err = TicketNumber::parse(bad).unwrap_err();
+            assert!(matches!(err, TicketError::Format(_)), "{bad}: {err}");
+        }
+        for bad in ["440305-K01-261322-0042R", "440305-K01-260230-0042R"] {
+            let err = TicketNumber::parse(bad).unwrap_err();
+            assert!(matches!(err, TicketError::Date(_)), "{bad}: {err}");
+        }
+        for bad in ["440305-K01-261122-0042S", "440305-K01-261122-0024R"] {
+            let err = TicketNumber::parse(bad).unwrap_err();
+            assert!(matches!(err, TicketError::Check(_)), "{bad}: {err}");
         }
     }
 
