@@ -475,3 +475,26 @@ async fn a_row_due_later_is_sent_after_newer_rows_went_first() {
     assert_eq!(arrivals[1].id, ids[0], "the older row is not forgotten behind it");
     assert!(arrivals[1].at - started >= Duration::from_millis(250), "and waits for its schedule");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_submission_is_sent_at_once() {
+    let rig = Rig::new(|_, _| Answer::Store).await;
+    let _stop = rig.start();
+    // The uplink sent its heartbeat at start and went back to waiting (the next is an hour
+    // away): only the outbox's bell can wake it.
+    let started = Instant::now();
+    while rig.recorder.beats.lock().unwrap().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(5), "no heartbeat at start");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let queued = Instant::now();
+    let id = rig.queue(1).remove(0);
+    let arrivals = rig.wait_for(Duration::from_secs(5), |a| !a.is_empty()).await;
+    assert_eq!(arrivals[0].id, id);
+    assert!(
+        arrivals[0].at - queued < Duration::from_secs(2),
+        "sent {}ms after it was queued",
+        ms(arrivals[0].at - queued)
+    );
+}

@@ -221,6 +221,27 @@ fn a_full_disk_releases_the_reserve_to_record_a_delivery() {
 }
 
 #[test]
+fn only_a_full_disk_gives_up_the_reserve() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let reserve = dir.path().join(reserve::RESERVE_FILE);
+    let tries = std::cell::Cell::new(0);
+    // A broken file or a permission error: releasing space cannot help, so the reserve
+    // stays for the full disk it is kept for, and the error is reported as it is.
+    let result = outbox.with_reserve(|| -> Result<(), _> {
+        tries.set(tries.get() + 1);
+        Err(OutboxError::Io {
+            path: outbox.path().into(),
+            source: std::io::Error::from_raw_os_error(libc::EACCES),
+        })
+    });
+    let err = result.unwrap_err();
+    assert!(!err.is_disk_full(), "{err}");
+    assert_eq!(tries.get(), 1, "not tried again");
+    assert_eq!(std::fs::metadata(&reserve).unwrap().len(), reserve::RESERVE_BYTES as u64, "kept");
+}
+
+#[test]
 fn dead_letters_lose_their_personal_fields_after_the_retention() {
     let dir = tempfile::tempdir().unwrap();
     let (outbox, _) = Outbox::open(dir.path()).unwrap();
