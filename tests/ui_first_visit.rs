@@ -378,6 +378,8 @@ fn sent_back_and_forth_names_every_department() {
     tap(&app, "下一步");
     tap(&app, "不留号码，继续");
     assert!(shows_text(&app, "不动产登记中心、税务局"));
+    assert!(shows_text(&app, "涉及部门"), "departments are not called a matter");
+    assert!(!shows_text(&app, "办理事项"));
     tap(&app, "提交");
     let p = &pending_bodies(&outbox)[0]["payload"];
     assert_eq!(p["department"], "real-estate");

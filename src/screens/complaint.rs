@@ -520,6 +520,9 @@ impl ComplaintFlow {
             _ => matter,
         };
         g.set_summary_matter(matter.into());
+        g.set_summary_matter_is_departments(
+            d.matter.is_none() && d.department.is_some() && !d.matter_unlisted,
+        );
         let separator = if lang == Language::ZhCn { "；" } else { "; " };
         let details: Vec<&str> = d.phrases.iter().map(|&i| phrases[i].get(lang)).collect();
         g.set_summary_details(details.join(separator).into());
