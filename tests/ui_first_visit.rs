@@ -64,6 +64,14 @@ fn to_contact_step(app: &KioskApp) {
     tap(app, "下一步");
 }
 
+/// An offline kiosk, in elder mode or not (its data directory first, dropped last).
+fn kiosk_for(elder: bool) -> (tempfile::TempDir, KioskApp, hall_kiosk::delivery::outbox::Outbox) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, outbox) = offline_kiosk(dir.path());
+    app.window().global::<Theme>().set_elder(elder);
+    (dir, app, outbox)
+}
+
 #[test]
 fn a_double_tap_on_send_keeps_the_ticket() {
     double_tap_on_send(false);
@@ -75,30 +83,24 @@ fn a_double_tap_on_send_keeps_the_ticket_in_elder_mode() {
 }
 
 fn double_tap_on_send(elder: bool) {
-    {
-        let dir = tempfile::tempdir().unwrap();
-        let (app, outbox) = offline_kiosk(dir.path());
-        app.window().global::<Theme>().set_elder(elder);
-        to_summary(&app);
-        settle(&app); // the citizen reads the summary first
-        let send = centre(&control(&app, "提交"));
-        // Two quick taps in the same place.
-        tap_at(&app, send);
-        between_taps();
-        tap_at(&app, send);
-        assert_eq!(page(&app), Page::Ticket, "elder {elder}: the second tap must not close the ticket");
-        assert_ne!(app.window().global::<Ticket>().get_number(), "");
-        assert_eq!(pending_bodies(&outbox).len(), 1, "queued once");
-        // Nothing that closes the ticket sits where Send was.
-        let done = control(&app, "完成");
-        let (p, s) = (done.absolute_position(), done.size());
-        let under = send.x >= p.x && send.x <= p.x + s.width && send.y >= p.y && send.y <= p.y + s.height;
-        assert!(!under, "elder {elder}: Done sits under Send");
-        // A moment later Done works.
-        wait_secs(2);
-        tap(&app, "完成");
-        assert_eq!(page(&app), Page::Home);
-    }
+    let (_dir, app, outbox) = kiosk_for(elder);
+    to_summary(&app);
+    settle(&app); // the citizen reads the summary first
+    let send = centre(&control(&app, "提交"));
+    // Two quick taps in the same place.
+    double_tap_at(&app, send);
+    assert_eq!(page(&app), Page::Ticket, "elder {elder}: the second tap must not close the ticket");
+    assert_ne!(app.window().global::<Ticket>().get_number(), "");
+    assert_eq!(pending_bodies(&outbox).len(), 1, "queued once");
+    // Nothing that closes the ticket sits where Send was.
+    let done = control(&app, "完成");
+    let (p, s) = (done.absolute_position(), done.size());
+    let under = send.x >= p.x && send.x <= p.x + s.width && send.y >= p.y && send.y <= p.y + s.height;
+    assert!(!under, "elder {elder}: Done sits under Send");
+    // A moment later Done works.
+    wait_secs(2);
+    tap(&app, "完成");
+    assert_eq!(page(&app), Page::Home);
 }
 
 #[test]
@@ -113,9 +115,7 @@ fn a_double_tap_on_send_after_a_bad_rating_keeps_the_ticket() {
     tap(&app, "下一步");
     settle(&app);
     let send = centre(&control(&app, "不留号码，直接提交"));
-    tap_at(&app, send);
-    between_taps();
-    tap_at(&app, send);
+    double_tap_at(&app, send);
     assert_eq!(page(&app), Page::Ticket);
     // "Done" taps inside the guard are ignored even when they reach the shell.
     app.window().global::<Shell>().invoke_finish();
@@ -391,7 +391,11 @@ fn sent_back_and_forth_names_every_department() {
 /// after the screen has had its turn of the event loop.
 fn double_tap(app: &KioskApp, label: &str) {
     settle(app);
-    let at = centre(&control(app, label));
+    double_tap_at(app, centre(&control(app, label)));
+}
+
+/// Two taps at `at`, with what passes between them.
+fn double_tap_at(app: &KioskApp, at: LogicalPosition) {
     tap_at(app, at);
     between_taps();
     tap_at(app, at);
@@ -408,22 +412,18 @@ fn a_double_tap_on_skip_does_not_rate_the_service_in_elder_mode() {
 }
 
 fn double_tap_on_skip(elder: bool) {
-    {
-        let dir = tempfile::tempdir().unwrap();
-        let (app, outbox) = offline_kiosk(dir.path());
-        app.window().global::<Theme>().set_elder(elder);
-        tap(&app, "服务评价");
-        tap(&app, "4 号窗口");
-        // 跳过 (which matter) and the level tiles of the next step share the spot.
-        double_tap(&app, "跳过");
-        let rating = app.window().global::<Rating>();
-        assert!(shows_text(&app, "您对 4 号窗口 赵敏 的服务满意吗？"), "elder {elder}: on the level step");
-        assert_eq!(rating.get_level(), 0, "elder {elder}: the second tap chose a level nobody saw");
-        assert!(pending_bodies(&outbox).is_empty());
-        // Once the screen has settled, a tap chooses as always.
-        tap(&app, "非常满意");
-        assert_eq!(rating.get_level(), 5, "elder {elder}");
-    }
+    let (_dir, app, outbox) = kiosk_for(elder);
+    tap(&app, "服务评价");
+    tap(&app, "4 号窗口");
+    // 跳过 (which matter) and the level tiles of the next step share the spot.
+    double_tap(&app, "跳过");
+    let rating = app.window().global::<Rating>();
+    assert!(shows_text(&app, "您对 4 号窗口 赵敏 的服务满意吗？"), "elder {elder}: on the level step");
+    assert_eq!(rating.get_level(), 0, "elder {elder}: the second tap chose a level nobody saw");
+    assert!(pending_bodies(&outbox).is_empty());
+    // Once the screen has settled, a tap chooses as always.
+    tap(&app, "非常满意");
+    assert_eq!(rating.get_level(), 5, "elder {elder}");
 }
 
 #[test]
@@ -466,31 +466,25 @@ fn a_double_tap_on_the_last_digit_does_not_give_consent_in_elder_mode() {
 
 /// The eleventh digit swaps the pad for the call-back switch, over the pad's top row.
 fn double_tap_on_the_last_digit(elder: bool) {
-    {
-        let dir = tempfile::tempdir().unwrap();
-        let (app, outbox) = offline_kiosk(dir.path());
-        app.window().global::<Theme>().set_elder(elder);
-        to_contact_step(&app);
-        for d in "1380013800".chars() {
-            tap(&app, &d.to_string());
-        }
-        // A finger near the top edge of the key, where the switch will be.
-        settle(&app);
-        let key = control(&app, "3");
-        let at = LogicalPosition::new(
-            key.absolute_position().x + key.size().width / 2.0,
-            key.absolute_position().y + 4.0,
-        );
-        tap_at(&app, at);
-        between_taps();
-        tap_at(&app, at);
-        let phone = app.window().global::<Phone>();
-        assert!(phone.get_complete(), "elder {elder}: eleven digits in");
-        assert!(!phone.get_callback_wanted(), "elder {elder}: consent given by the second tap");
-        tap(&app, "请给我回电");
-        assert!(phone.get_callback_wanted(), "elder {elder}: a deliberate tap gives it");
-        assert!(pending_bodies(&outbox).is_empty());
+    let (_dir, app, outbox) = kiosk_for(elder);
+    to_contact_step(&app);
+    for d in "1380013800".chars() {
+        tap(&app, &d.to_string());
     }
+    // A finger near the top edge of the key, where the switch will be.
+    settle(&app);
+    let key = control(&app, "3");
+    let at = LogicalPosition::new(
+        key.absolute_position().x + key.size().width / 2.0,
+        key.absolute_position().y + 4.0,
+    );
+    double_tap_at(&app, at);
+    let phone = app.window().global::<Phone>();
+    assert!(phone.get_complete(), "elder {elder}: eleven digits in");
+    assert!(!phone.get_callback_wanted(), "elder {elder}: consent given by the second tap");
+    tap(&app, "请给我回电");
+    assert!(phone.get_callback_wanted(), "elder {elder}: a deliberate tap gives it");
+    assert!(pending_bodies(&outbox).is_empty());
 }
 
 #[test]
