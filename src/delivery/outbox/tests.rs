@@ -268,3 +268,15 @@ fn dead_letters_lose_their_personal_fields_after_the_retention() {
     assert_eq!(lines[0]["body"]["payload"]["visits"], 2, "the rest is kept for staff");
     assert_eq!(lines[1]["body"]["payload"]["phone"], "13812345678", "still within its retention");
 }
+
+#[test]
+fn truncation_keeps_the_longest_whole_characters_within_the_limit() {
+    // A server's reason in Chinese: three bytes a character, so most limits fall inside one.
+    let reason = "办不成事".repeat(100);
+    for max in [0, 1, 2, 3, 4, 200, 1024, 1199, 1200, 5000] {
+        let cut = truncate(&reason, max);
+        assert!(reason.starts_with(cut));
+        assert_eq!(cut.len(), max.min(reason.len()) / 3 * 3, "limit {max}");
+    }
+    assert_eq!(truncate("ok", 1024), "ok");
+}
