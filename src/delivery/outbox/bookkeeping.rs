@@ -84,7 +84,8 @@ impl Outbox {
     /// Checkpoints the WAL into the database and truncates it, when a delivered payload was
     /// deleted since the last time: the WAL would otherwise keep delivered citizens' phone
     /// numbers on disk until the process ends. Returns whether the WAL is now empty (false:
-    /// another connection was reading; tried again next time).
+    /// another connection was reading; tried again next time). Whatever stopped it (busy or
+    /// an error), the scrub stays due until one succeeds.
     pub fn scrub_delivered(&self) -> Result<bool, OutboxError> {
         use std::sync::atomic::Ordering;
         if !self.delivered_since_scrub.swap(false, Ordering::AcqRel) {
@@ -94,18 +95,18 @@ impl Outbox {
         // Never wait for the other connection: a TRUNCATE checkpoint holds the write lock
         // while it waits for readers, and the UI thread's next enqueue must not wait behind
         // it. A busy checkpoint is simply tried again after the next pass.
-        conn.busy_timeout(std::time::Duration::ZERO).map_err(|e| self.err(e))?;
-        let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
-        let busy = match result {
-            Ok(busy) => busy,
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => 1,
-            Err(e) => return Err(self.err(e)),
-        };
-        if busy != 0 {
+        let result = conn.busy_timeout(std::time::Duration::ZERO).and_then(|()| {
+            let busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+            conn.busy_timeout(BUSY_TIMEOUT).and(busy)
+        });
+        let done = matches!(result, Ok(0));
+        if !done {
             self.delivered_since_scrub.store(true, Ordering::Release);
         }
-        Ok(busy == 0)
+        match result {
+            Err(e) if e.sqlite_error_code() != Some(rusqlite::ErrorCode::DatabaseBusy) => Err(self.err(e)),
+            _ => Ok(done),
+        }
     }
 
     fn record_delivery(&self, id: &str, at_ms: i64) -> Result<bool, OutboxError> {
