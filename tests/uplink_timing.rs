@@ -498,3 +498,27 @@ async fn a_new_submission_is_sent_at_once() {
         ms(arrivals[0].at - queued)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_staff_put_back_is_sent_at_once() {
+    let rig = Rig::new(|_, before| if before == 0 { Answer::Refuse } else { Answer::Store }).await;
+    let id = rig.queue(1).remove(0);
+    let _stop = rig.start();
+    rig.wait_for(Duration::from_secs(5), |a| a.len() == 1).await;
+    let outbox = rig.submitter.outbox();
+    let started = Instant::now();
+    while outbox.stats().unwrap().dead_letters == 0 {
+        assert!(started.elapsed() < Duration::from_secs(5), "not dead-lettered");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Staff fixed the cause and chose "retry" (the next heartbeat is an hour away).
+    let put_back = Instant::now();
+    assert_eq!(outbox.retry_dead(&hall_kiosk::delivery::outbox::DeadSelector::All).unwrap(), 1);
+    let arrivals = rig.wait_for(Duration::from_secs(5), |a| a.len() == 2).await;
+    assert_eq!(arrivals[1].id, id);
+    assert!(
+        arrivals[1].at - put_back < Duration::from_secs(2),
+        "sent {}ms after",
+        ms(arrivals[1].at - put_back)
+    );
+}
