@@ -22,6 +22,7 @@ fn panel(app: &KioskApp) -> ElementHandle {
 
 /// Taps the keyboard's key or candidate with this label.
 fn key(app: &KioskApp, label: &str) {
+    settle(app); // the keyboard just opened or changed: a finger comes a moment later
     let wanted = label.to_string();
     let found = panel(app)
         .query_descendants()
@@ -43,6 +44,7 @@ fn candidates(app: &KioskApp) -> Vec<String> {
 /// Draws a fixture's strokes on the pad, scaled from its box to the pad's place on
 /// screen: press, move through every point, lift.
 fn write(app: &KioskApp, fixture: &str) {
+    settle(app);
     let pad = ElementHandle::find_by_accessible_label(app.window(), "手写板")
         .chain(ElementHandle::find_by_accessible_label(app.window(), "Writing pad"))
         .next()

@@ -20,6 +20,7 @@ fn keyboard_panel(app: &KioskApp) -> Option<ElementHandle> {
 
 /// Taps the key (or candidate) with this label on the keyboard itself.
 fn key(app: &KioskApp, label: &str) {
+    settle(app); // the keyboard just opened or changed: a finger comes a moment later
     let panel = keyboard_panel(app).expect("the keyboard is up");
     let wanted = label.to_string();
     let found = panel
