@@ -85,7 +85,7 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
     let seed = seed_from(std::env::var("KILL_SEED").ok());
     eprintln!("kill delays from KILL_SEED={seed} (set it to replay this run)");
     let mut reported = Vec::new();
-    for (round, delay) in kill_delays(seed, KILLS).into_iter().enumerate() {
+    for delay in kill_delays(seed, KILLS) {
         let mut child = simulate(&config, 3, 3);
         tokio::time::sleep(delay).await;
         child.kill().unwrap(); // SIGKILL
@@ -93,8 +93,10 @@ async fn killed_fifty_five_times_every_submission_arrives_once() {
         let mut out = String::new();
         child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
         reported.extend(queued_ids(&out));
-        assert!(round < 5 || !reported.is_empty(), "simulate never got to queue anything");
     }
+    // Otherwise every kill came before the first commit and the test proved nothing (on a
+    // loaded machine the first rounds' few milliseconds may all pass before start-up ends).
+    assert!(!reported.is_empty(), "simulate never got to queue anything in {KILLS} runs");
 
     // One last, uninterrupted run delivers whatever the killed runs left behind.
     let started = Instant::now();

@@ -280,3 +280,41 @@ fn truncation_keeps_the_longest_whole_characters_within_the_limit() {
     }
     assert_eq!(truncate("ok", 1024), "ok");
 }
+
+#[test]
+fn a_lost_database_resumes_numbering_at_the_next_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    {
+        let (outbox, _) = Outbox::open(dir.path()).unwrap();
+        for expected in 1..=3 {
+            assert_eq!(queue(&outbox, Kind::Complaint, Some(day)).1, Some(expected));
+        }
+    }
+    // A bad disk took the database; the floor file beside it survived.
+    for name in [DB_FILE, "outbox.db-wal", "outbox.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(name));
+    }
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    // The first block (1-20) may have been given out: the next number is 21, no more skipped.
+    assert_eq!(queue(&outbox, Kind::Complaint, Some(day)).1, Some(ticket_floor::BLOCK + 1));
+}
+
+#[test]
+fn a_floor_file_that_cannot_be_written_is_not_called_a_full_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let floor = ticket_floor::floor_path(outbox.path());
+    let _ = std::fs::remove_file(&floor);
+    std::fs::create_dir(&floor).unwrap(); // writing it fails, and not for want of space
+    let day = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let new = NewSubmission {
+        id: Uuid::now_v7(),
+        kind: Kind::Complaint,
+        created_at_ms: now_ms(),
+        ticket_day: Some(day),
+    };
+    let err = outbox.enqueue(&new, |_| (Rendered { body: b"{}".to_vec(), ticket: None }, ())).unwrap_err();
+    assert!(matches!(err, OutboxError::Io { .. }), "{err}");
+    assert_eq!(outbox.stats().unwrap().pending, 0, "nothing half-queued");
+}
