@@ -218,6 +218,10 @@ fn a_full_disk_releases_the_reserve_to_record_a_delivery() {
     assert!(again.unwrap_err().is_disk_full());
     outbox.purge_delivered(0).unwrap();
     assert!(reserve.exists(), "made again when there is room");
+    // A reserve a full disk left short is made whole too.
+    std::fs::File::options().write(true).open(&reserve).unwrap().set_len(10).unwrap();
+    outbox.purge_delivered(0).unwrap();
+    assert_eq!(std::fs::metadata(&reserve).unwrap().len(), 4 << 20);
 }
 
 #[test]
