@@ -112,7 +112,10 @@ fn corrupt_database_is_moved_aside() {
     std::fs::write(dir.path().join(DB_FILE), b"this is not a database, it is a shopping list").unwrap();
     let (outbox, report) = Outbox::open(dir.path()).unwrap();
     let aside = report.moved_aside.expect("moved aside");
-    assert!(aside.file_name().unwrap().to_string_lossy().starts_with("outbox.db.corrupt-"));
+    // The first one moved aside in a second carries the bare time stamp, no "-2".
+    let name = aside.file_name().unwrap().to_string_lossy().into_owned();
+    let stamp = name.strip_prefix("outbox.db.corrupt-").expect(&name);
+    assert!(chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S").is_ok(), "{name}");
     assert_eq!(std::fs::read(&aside).unwrap(), b"this is not a database, it is a shopping list");
     queue(&outbox, Kind::Assist, None);
     assert_eq!(outbox.stats().unwrap().pending, 1);
@@ -121,7 +124,7 @@ fn corrupt_database_is_moved_aside() {
 #[test]
 fn full_disk_refuses_new_and_keeps_old() {
     let dir = tempfile::tempdir().unwrap();
-    let options = OutboxOptions { max_bytes: Some(64 * 1024) };
+    let options = OutboxOptions { max_bytes: Some(256 * 1024) };
     let (outbox, _) = Outbox::open_with(dir.path(), &options).unwrap();
     let mut queued = 0;
     let err = loop {
@@ -135,6 +138,8 @@ fn full_disk_refuses_new_and_keeps_old() {
     };
     assert!(err.is_disk_full(), "{err}");
     assert!(err.to_string().contains("disk is full"));
+    // 256 KiB less the schema's pages holds dozens of 2 KB rows, not one page's worth.
+    assert!(queued >= 30, "only {queued} fitted in 256 KiB");
     assert_eq!(outbox.stats().unwrap().pending, queued);
     drop(outbox);
     let (again, _) = Outbox::open(dir.path()).unwrap();
@@ -321,4 +326,80 @@ fn a_floor_file_that_cannot_be_written_is_not_called_a_full_disk() {
     let err = outbox.enqueue(&new, |_| (Rendered { body: b"{}".to_vec(), ticket: None }, ())).unwrap_err();
     assert!(matches!(err, OutboxError::Io { .. }), "{err}");
     assert_eq!(outbox.stats().unwrap().pending, 0, "nothing half-queued");
+}
+
+#[test]
+fn a_database_others_could_read_is_made_private_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(DB_FILE);
+    drop(Outbox::open(dir.path()).unwrap());
+    // Restored from a backup by hand, say, with the usual 0644.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (_outbox, _) = Outbox::open(dir.path()).unwrap();
+    assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn a_database_at_the_current_version_is_not_written_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    queue(&outbox, Kind::Assist, None);
+    drop(outbox); // the last connection checkpoints the WAL away
+    let wal = dir.path().join(format!("{DB_FILE}-wal"));
+    assert!(std::fs::metadata(&wal).map_or(true, |m| m.len() == 0));
+    // Opening must not write (a kiosk on a full disk still starts and delivers).
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    assert_eq!(outbox.stats().unwrap().pending, 1);
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0, "opening wrote to the WAL");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_not_called_a_full_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not a file at all: SQLite cannot open it, and no space would help.
+    std::fs::create_dir(dir.path().join(DB_FILE)).unwrap();
+    let err = Outbox::open(dir.path()).map(|_| ()).unwrap_err();
+    assert!(matches!(err, OutboxError::Sqlite { .. }), "{err}");
+    assert!(!err.is_disk_full(), "{err}");
+    assert!(err.to_string().contains(DB_FILE), "names the file: {err}");
+}
+
+#[test]
+fn a_corrupt_database_another_process_has_open_is_left_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Outbox::open(dir.path()).unwrap());
+    std::fs::write(dir.path().join(DB_FILE), b"garbled by a failing card").unwrap();
+    // Another process (a kiosk started twice, `queue flush`) holds the lock: the file must
+    // not be moved away beneath it.
+    let lock = std::fs::File::open(dir.path().join(format!("{DB_FILE}.lock"))).unwrap();
+    lock.lock_shared().unwrap();
+    let err = Outbox::open(dir.path()).map(|_| ()).unwrap_err();
+    assert!(matches!(err, OutboxError::Corrupt { .. }), "{err}");
+    let moved = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("corrupt"))
+            .count()
+    };
+    assert_eq!(moved(dir.path()), 0, "nothing moved aside while in use");
+    assert_eq!(std::fs::read(dir.path().join(DB_FILE)).unwrap(), b"garbled by a failing card");
+    // Once it is free, the next opener moves it aside.
+    drop(lock);
+    let (_, report) = Outbox::open(dir.path()).unwrap();
+    assert!(report.moved_aside.is_some());
+    assert_eq!(moved(dir.path()), 1);
+}
+
+#[test]
+fn an_export_knows_a_full_stick_by_its_kind_or_its_errno() {
+    // A full stick reaches the export either as the OS's ENOSPC or, through a writer that
+    // made its own error, only as the kind: both are "full", and the staff screen says so.
+    let by_errno = ExportError::Write(std::io::Error::from_raw_os_error(libc::ENOSPC));
+    let by_kind = ExportError::Write(std::io::Error::from(std::io::ErrorKind::StorageFull));
+    assert!(by_errno.is_disk_full());
+    assert!(by_kind.is_disk_full());
+    let denied = ExportError::Write(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+    assert!(!denied.is_disk_full());
+    let outbox_full = ExportError::Outbox(OutboxError::DiskFull { path: "/data/outbox.db".into() });
+    assert!(!outbox_full.is_disk_full(), "the kiosk's own disk is not the stick");
 }
