@@ -496,3 +496,82 @@ fn a_double_tap_on_elder_mode_leaves_it_on() {
     tap(&app, "长者模式");
     assert!(!app.window().global::<Theme>().get_elder(), "a deliberate tap switches it off");
 }
+
+#[test]
+fn a_double_tap_on_a_tick_box_leaves_it_ticked() {
+    double_tap_on_a_tick_box(false);
+}
+
+#[test]
+fn a_double_tap_on_a_tick_box_leaves_it_ticked_in_elder_mode() {
+    double_tap_on_a_tick_box(true);
+}
+
+/// A phrase tile on the details step: the second tap of a quick double tap used to untick
+/// what the first had ticked.
+fn double_tap_on_a_tick_box(elder: bool) {
+    let (_dir, app, _outbox) = kiosk_for(elder);
+    tap(&app, "反映“办不成事”");
+    if !has_control(&app, "来回跑了两次以上") {
+        tap(&app, "更多选项");
+    }
+    tap(&app, "来回跑了两次以上");
+    if !has_control(&app, "人力资源和社会保障局") {
+        tap(&app, "更多选项");
+    }
+    tap(&app, "人力资源和社会保障局");
+    tap(&app, "养老保险关系转移");
+    let phrase = "没有一次性告知要什么";
+    double_tap(&app, phrase);
+    assert_eq!(
+        control(&app, phrase).accessible_checked(),
+        Some(true),
+        "elder {elder}: unticked by the second tap"
+    );
+    // A deliberate tap once the tick has been seen unticks it, and another ticks it again.
+    tap(&app, phrase);
+    assert_eq!(control(&app, phrase).accessible_checked(), Some(false), "elder {elder}");
+    tap(&app, phrase);
+    assert_eq!(control(&app, phrase).accessible_checked(), Some(true), "elder {elder}");
+}
+
+#[test]
+fn a_double_tap_on_call_me_back_leaves_it_on() {
+    let (_dir, app, _outbox) = kiosk_for(false);
+    to_contact_step(&app);
+    for d in "13800138000".chars() {
+        tap(&app, &d.to_string());
+    }
+    let phone = app.window().global::<Phone>();
+    double_tap(&app, "请给我回电");
+    assert!(phone.get_callback_wanted(), "consent withdrawn by the second tap, unseen");
+    tap(&app, "请给我回电");
+    assert!(!phone.get_callback_wanted(), "a deliberate tap withdraws it");
+}
+
+#[test]
+fn elder_pages_say_how_many_reasons_are_ticked() {
+    let (_dir, app, _outbox) = kiosk_for(true);
+    tap(&app, "服务评价");
+    tap(&app, "4 号窗口");
+    tap(&app, "跳过");
+    tap(&app, "非常不满意");
+    let page_hint =
+        |app: &KioskApp| control(app, "更多选项").accessible_description().unwrap_or_default().to_string();
+    assert_eq!(page_hint(&app), "第 1 页，共 4 页", "nothing ticked yet");
+    let untick = |app: &KioskApp| {
+        controls(app)
+            .into_iter()
+            .find(|c| c.accessible_checked() == Some(false))
+            .and_then(|c| c.accessible_label())
+            .expect("a reason to tick")
+            .to_string()
+    };
+    tap(&app, &untick(&app));
+    assert_eq!(page_hint(&app), "第 1 页，共 4 页 · 已选 1 项");
+    // On the next page the first one is out of sight; the count says it is still there.
+    tap(&app, "更多选项");
+    assert_eq!(page_hint(&app), "第 2 页，共 4 页 · 已选 1 项");
+    tap(&app, &untick(&app));
+    assert_eq!(page_hint(&app), "第 2 页，共 4 页 · 已选 2 项");
+}

@@ -482,6 +482,7 @@ impl ComplaintFlow {
                 .enumerate()
                 .map(|(i, ph)| choice(&ph.id, ph.get(lang), "", d.phrases.contains(&i))),
         ));
+        g.set_phrases_count(d.phrases.len() as i32);
         g.set_visits(d.visits.into());
         g.set_asking_visits(d.asking_visits);
         g.set_missing(d.missing(self.typed()) as i32);

@@ -440,6 +440,7 @@ impl RatingFlow {
         })));
         g.set_reason_missing(d.reason_missing);
         g.set_has_reason(!d.reasons.is_empty());
+        g.set_reasons_count(self.offered(d.level).iter().filter(|r| d.reasons.contains(r)).count() as i32);
         g.set_window_number(d.window.map(|win| c.windows[win].number.as_str()).unwrap_or_default().into());
         let staff_name = d.window.zip(d.staff).map(|(win, s)| c.windows[win].staff[s].name.as_str());
         g.set_staff_name(staff_name.unwrap_or_default().into());

@@ -204,14 +204,14 @@ pub fn tap_at_once(app: &KioskApp, label: &str) {
     control(app, label).mock_single_click(PointerEventButton::Left);
 }
 
-/// Lets what the last tap changed take effect (`changed` handlers), then, if that started
-/// the settle guard (taps ignored for a moment after the screen changes), waits it out on
-/// the mock clock.
+/// Lets what the last tap changed take effect (`changed` handlers), then waits on the mock
+/// clock as long as a person takes to see it before the next deliberate tap: past the
+/// settle guard (taps ignored for a moment after the screen changes) and past a tick-box's
+/// or switch's own hold on a second tap.
 pub fn settle(app: &KioskApp) {
     slint::platform::update_timers_and_animations();
-    if app.window().global::<hall_kiosk::screens::ui::Shell>().get_settling() {
-        i_slint_backend_testing::mock_elapsed_time(SETTLE_GUARD_MAX);
-    }
+    i_slint_backend_testing::mock_elapsed_time(SETTLE_GUARD_MAX);
+    assert!(!app.window().global::<hall_kiosk::screens::ui::Shell>().get_settling(), "still settling");
 }
 
 /// At least as long as the longest settle guard (elder mode's).

@@ -403,3 +403,29 @@ fn an_export_knows_a_full_stick_by_its_kind_or_its_errno() {
     let outbox_full = ExportError::Outbox(OutboxError::DiskFull { path: "/data/outbox.db".into() });
     assert!(!outbox_full.is_disk_full(), "the kiosk's own disk is not the stick");
 }
+
+#[test]
+fn a_read_only_opening_writes_nothing_and_leaves_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    let (id, _) = queue(&outbox, Kind::Assist, None);
+    drop(outbox);
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    // `queue status` on a full disk: it reads, and must not need a byte of space.
+    let reader = Outbox::open_read_only(dir.path()).unwrap();
+    assert_eq!(reader.stats().unwrap().pending, 1);
+    let err = reader.mark_delivered(&id, now_ms()).unwrap_err();
+    assert!(err.to_string().contains("readonly"), "{err}");
+    assert_eq!(listing(), before, "no -wal or -shm made beside a closed database");
+    drop(reader);
+    let (outbox, _) = Outbox::open(dir.path()).unwrap();
+    assert_eq!(outbox.stats().unwrap().pending, 1, "still queued");
+}
