@@ -363,6 +363,9 @@ mod tests {
         let raw = String::from_utf8(row.body.clone()).unwrap();
         assert!(!raw.contains(t.token.reveal()), "the raw token is never stored");
         assert!(!format!("{r:?}").contains(t.token.reveal()), "nor printed");
+        // What is printed still says which ticket and which kiosk a log line is about.
+        assert!(format!("{r:?}").contains(t.number.as_str()), "{r:?}");
+        assert!(format!("{s:?}").contains("K01"), "{s:?}");
         assert_eq!(row.ticket.as_deref(), Some(t.number.as_str()));
     }
 

@@ -209,21 +209,11 @@ impl Outbox {
             if verdict != "ok" {
                 return Err(Corruption::Corrupt(format!("quick_check: {verdict}")));
             }
-            let fresh: bool = conn
-                .query_row(
-                    "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'ticket_days')",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(Corruption::classify)?;
             // A database at the current version is not written to on open.
             let version: i64 =
                 conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Corruption::classify)?;
             if version < 1 {
                 conn.execute_batch(SCHEMA).map_err(Corruption::classify)?;
-            }
-            if fresh {
-                seed_ticket_days(&conn, path).map_err(Corruption::classify)?;
             }
         }
         if let Some(max) = options.max_bytes {
@@ -235,19 +225,6 @@ impl Outbox {
         }
         Ok(conn)
     }
-}
-
-/// A new database continues each recent day's ticket sequence above the floor file, so a
-/// number given out by a database that was moved aside or deleted is never given again.
-fn seed_ticket_days(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
-    for (day, floor) in super::ticket_floor::read(&super::ticket_floor::floor_path(path)) {
-        conn.execute(
-            "INSERT INTO ticket_days (day, last_seq) VALUES (?1, ?2)
-             ON CONFLICT (day) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
-            rusqlite::params![day.to_string(), floor],
-        )?;
-    }
-    Ok(())
 }
 
 /// Why a database could not be opened: corrupt (move it aside) or something else.
