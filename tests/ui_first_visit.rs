@@ -575,3 +575,14 @@ fn elder_pages_say_how_many_reasons_are_ticked() {
     tap(&app, &untick(&app));
     assert_eq!(page_hint(&app), "第 2 页，共 4 页 · 已选 2 项");
 }
+
+#[test]
+fn a_double_tap_on_the_first_department_leaves_it_ticked() {
+    let (_dir, app, _outbox) = kiosk_for(false);
+    tap(&app, "反映“办不成事”");
+    tap(&app, "部门之间来回推");
+    double_tap(&app, "税务局");
+    assert_eq!(control(&app, "税务局").accessible_checked(), Some(true), "unticked by the second tap");
+    double_tap(&app, "公安户政");
+    assert_eq!(control(&app, "公安户政").accessible_checked(), Some(true), "the second department");
+}
