@@ -210,8 +210,19 @@ fn load_config(path: &std::path::Path) -> anyhow::Result<config::LoadedConfig> {
 
 fn check_config(file: &std::path::Path) -> ExitCode {
     match config::check(file) {
-        Ok(_) => {
+        Ok(loaded) => {
             println!("{}: OK", file.display());
+            // Valid, but about to run out: the kiosk shows staff `CAL` as well.
+            let calendar = hall_kiosk::hall::workdays::WorkCalendar::from_config(&loaded);
+            if let Some(end) = calendar
+                .listed_through()
+                .filter(|_| calendar.needs_next_year(chrono::Local::now().date_naive()))
+            {
+                eprintln!(
+                    "{}: calendar.holidays: nothing is listed after {end}: add next year's holidays and make-up working days (announced by the State Council), or reply dates will fall on holidays",
+                    file.display()
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -195,6 +195,11 @@ fn check_config_command_exits_non_zero_and_names_the_problem() {
     let good = common::write_config(dir.path(), "127.0.0.1:9".parse().unwrap(), "t0k3n");
     let out = Command::new(bin).arg("check-config").arg(&good).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The example lists one year: from a month before it ends, the command says so.
+    let listed = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let warned = String::from_utf8_lossy(&out.stderr).contains("nothing is listed after 2026-12-31");
+    let today = chrono::Local::now().date_naive();
+    assert_eq!(warned, today + chrono::Days::new(31) > listed, "{}", String::from_utf8_lossy(&out.stderr));
 
     let bad = dir.path().join("bad.toml");
     let text = example_text().replace("complex_working_days = 5", "complex_working_days = 0");

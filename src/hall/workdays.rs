@@ -7,6 +7,9 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use crate::config::LoadedConfig;
 
+/// How long before the listed calendar runs out staff are told to add the next year.
+pub const NEXT_YEAR_WARNING_DAYS: u64 = 31;
+
 /// Which days the hall works.
 #[derive(Debug, Clone, Default)]
 pub struct WorkCalendar {
@@ -39,6 +42,23 @@ impl WorkCalendar {
         !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&day)
     }
 
+    /// The last day the calendar speaks for: 31 December of the latest year it lists a
+    /// holiday or make-up day in. `None` for an empty calendar (weekdays only, by choice).
+    pub fn listed_through(&self) -> Option<NaiveDate> {
+        let last = self.holidays.last().into_iter().chain(self.makeup_workdays.last()).max()?;
+        NaiveDate::from_ymd_opt(last.year(), 12, 31)
+    }
+
+    /// Whether staff must add the next year's holidays now: the State Council announces
+    /// them in the autumn, and from a month before the listed year ends the kiosk says
+    /// so, or it would promise replies on the Spring Festival. A reply is due at most 10
+    /// working days out, so the month leaves time for the config to reach the kiosk.
+    pub fn needs_next_year(&self, today: NaiveDate) -> bool {
+        self.listed_through().is_some_and(|end| {
+            today.checked_add_days(Days::new(NEXT_YEAR_WARNING_DAYS)).is_none_or(|d| d > end)
+        })
+    }
+
     /// The date `days` working days after `from`, not counting `from` itself: a reply
     /// promised "within 2 working days" of a Friday complaint is due on Tuesday.
     pub fn add_working_days(&self, from: NaiveDate, days: u32) -> NaiveDate {
@@ -65,6 +85,22 @@ mod tests {
     /// The 2026 Spring Festival: 15-23 February off, Saturdays 14 and 28 February worked.
     fn spring_festival_2026() -> WorkCalendar {
         WorkCalendar::new((15..=23).map(|day| d(2026, 2, day)), [d(2026, 2, 14), d(2026, 2, 28)])
+    }
+
+    #[test]
+    fn staff_are_told_a_month_before_the_listed_year_runs_out() {
+        let cal = spring_festival_2026();
+        assert_eq!(cal.listed_through(), Some(d(2026, 12, 31)));
+        assert!(!cal.needs_next_year(d(2026, 11, 30)), "31 days left: still covered");
+        assert!(cal.needs_next_year(d(2026, 12, 1)), "the month before it ends");
+        assert!(cal.needs_next_year(d(2027, 1, 5)), "and after, until it is updated");
+        // Next year's holidays listed (a make-up day counts as listing the year).
+        let updated = WorkCalendar::new((15..=23).map(|day| d(2026, 2, day)), [d(2027, 2, 20)]);
+        assert_eq!(updated.listed_through(), Some(d(2027, 12, 31)));
+        assert!(!updated.needs_next_year(d(2026, 12, 1)));
+        // A hall that lists nothing counts weekdays only, by its own choice: no alert.
+        assert!(!WorkCalendar::default().needs_next_year(d(2026, 12, 1)));
+        assert!(cal.needs_next_year(NaiveDate::MAX), "at the end of chrono's dates: no overflow");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::config::{Language, LoadedConfig};
 use crate::delivery::submission::Submitter;
 use crate::delivery::uplink::{UplinkSettings, UplinkStatus};
 use crate::hall::reach::{Mounting, ReachBands};
+use crate::hall::workdays::WorkCalendar;
 use crate::screens::assist::StaffCall;
 use crate::screens::complaint::ComplaintFlow;
 use crate::screens::flow::SessionEnds;
@@ -155,7 +156,8 @@ impl KioskApp {
         let submitter = options.submitter.map(Rc::new);
         let phone = PhoneEntry::install(&window);
         let keyboard = KeyboardController::install(&window, options.pinyin, options.handwriting);
-        let alerts = Rc::new(StaffAlerts::default());
+        let alerts =
+            Rc::new(StaffAlerts { calendar: WorkCalendar::from_config(&config), ..StaffAlerts::default() });
         let voice = Rc::new(options.voice.take().unwrap_or_else(VoiceOut::silent));
         let uplink_status = options.uplink_status.take();
         let session = Rc::new_cyclic(|me: &Weak<Session>| {
