@@ -203,6 +203,10 @@ mod tests {
         let r = |t| redact_reply(t, "s3cret-T0KEN");
         assert_eq!(r(r#"{"error":"bad phone 13812345678"}"#), r#"{"error":"bad phone 138****5678"}"#);
         assert_eq!(r("tel:+8613912345678;"), "tel:+86139****5678;");
+        // Thirteen digits that are not 86 and a mobile number stay as they are: a time in
+        // milliseconds, or 86 before something that is no mobile number.
+        assert_eq!(r(r#"{"received_at_ms":1795478400000}"#), r#"{"received_at_ms":1795478400000}"#);
+        assert_eq!(r("ref 8612345678901"), "ref 8612345678901");
         assert_eq!(r("Authorization: Bearer s3cret-T0KEN"), "Authorization: Bearer <token>");
         assert_eq!(r("id 12345678901 and 019a2012-5a5e"), "id 12345678901 and 019a2012-5a5e", "not a mobile");
         assert_eq!(r("138123456789"), "138123456789", "12 digits: not a mobile");
