@@ -3,8 +3,7 @@
 //! unreadable and moved aside, the disk refused a submission, the answers are not the
 //! intake server's (`URL`), the delivery task had to be restarted (`UPLINK×n`), or the
 //! printer failed (`PRN`), or the clock is wrong (`CLOCK`), or five wrong staff PINs locked
-//! the staff panel (`PIN`), or the holiday calendar runs out within a month (`CAL`: reply
-//! dates would fall on next year's holidays). Shown as one discreet line
+//! the staff panel (`PIN`). Shown as one discreet line
 //! with short codes; `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
@@ -39,8 +38,8 @@ pub struct StaffAlerts {
 }
 
 impl StaffAlerts {
-    /// The short codes for the screen on `today`, e.g. `AUTH DEAD×2`; empty when all is well.
-    pub fn codes(&self, status: Option<&UplinkStatus>, disk_full: bool, today: chrono::NaiveDate) -> String {
+    /// The short codes for the screen, e.g. `AUTH DEAD×2`; empty when all is well.
+    pub fn codes(&self, status: Option<&UplinkStatus>, disk_full: bool) -> String {
         let mut codes = Vec::new();
         if let Some(s) = status {
             if s.credentials_rejected {
@@ -71,10 +70,26 @@ impl StaffAlerts {
         if self.pin_lockout.get() {
             codes.push("PIN".into());
         }
-        if self.calendar.needs_next_year(today) {
-            codes.push("CAL".into());
-        }
         codes.join(" ")
+    }
+
+    /// [`Self::codes`] for the staff panel, with `CAL` when the holiday calendar runs out
+    /// within a month. Not in the help bar yet: a line there lies under targets on several
+    /// screens (found with `CAL`, true of every code), and a month's notice is not urgent.
+    pub fn panel_codes(
+        &self,
+        status: Option<&UplinkStatus>,
+        disk_full: bool,
+        today: chrono::NaiveDate,
+    ) -> String {
+        let mut codes = self.codes(status, disk_full);
+        if self.calendar.needs_next_year(today) {
+            if !codes.is_empty() {
+                codes.push(' ');
+            }
+            codes.push_str("CAL");
+        }
+        codes
     }
 
     /// Publishes the codes now and then every few seconds from the uplink's status.
@@ -90,8 +105,7 @@ impl StaffAlerts {
             let Some(w) = weak_window.upgrade() else { return };
             let current = status.as_ref().map(|rx| rx.borrow().clone());
             let disk_full = submitter.as_ref().is_some_and(|s| s.disk_full());
-            let today = chrono::Local::now().date_naive();
-            w.global::<Shell>().set_staff_alert(alerts.codes(current.as_ref(), disk_full, today).into());
+            w.global::<Shell>().set_staff_alert(alerts.codes(current.as_ref(), disk_full).into());
         };
         update();
         let timer = Timer::default();
@@ -107,32 +121,32 @@ mod tests {
     #[test]
     fn codes_name_each_condition() {
         let alerts = StaffAlerts::default();
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-        assert_eq!(alerts.codes(None, false, today), "");
+        assert_eq!(alerts.codes(None, false), "");
         let mut status = UplinkStatus::default();
-        assert_eq!(alerts.codes(Some(&status), false, today), "");
+        assert_eq!(alerts.codes(Some(&status), false), "");
         status.credentials_rejected = true;
         status.queue.dead_letters = 2;
         alerts.outbox_moved_aside.set(true);
-        assert_eq!(alerts.codes(Some(&status), true, today), "AUTH DEAD×2 DB DISK");
+        assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK");
         status.restarts = 3;
         status.not_the_server = true;
-        assert_eq!(alerts.codes(Some(&status), false, today), "AUTH URL DEAD×2 UPLINK×3 DB");
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB");
         alerts.printer_fault.store(true, Ordering::Relaxed);
-        assert_eq!(alerts.codes(Some(&status), false, today), "AUTH URL DEAD×2 UPLINK×3 DB PRN");
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB PRN");
         status.clock_off = true;
-        assert_eq!(alerts.codes(Some(&status), false, today), "AUTH URL DEAD×2 UPLINK×3 CLOCK DB PRN");
+        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 CLOCK DB PRN");
         alerts.pin_lockout.set(true);
-        assert!(alerts.codes(Some(&status), false, today).ends_with("PRN PIN"));
+        assert!(alerts.codes(Some(&status), false).ends_with("PRN PIN"));
     }
 
     #[test]
     fn a_calendar_without_next_year_is_an_alert_from_december() {
         let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         let alerts = StaffAlerts { calendar: WorkCalendar::new([day(10, 1)], []), ..StaffAlerts::default() };
-        assert_eq!(alerts.codes(None, false, day(11, 30)), "");
-        assert_eq!(alerts.codes(None, false, day(12, 1)), "CAL");
+        assert_eq!(alerts.panel_codes(None, false, day(11, 30)), "");
+        assert_eq!(alerts.panel_codes(None, false, day(12, 1)), "CAL");
         alerts.pin_lockout.set(true);
-        assert_eq!(alerts.codes(None, true, day(12, 24)), "DISK PIN CAL");
+        assert_eq!(alerts.panel_codes(None, true, day(12, 24)), "DISK PIN CAL");
+        assert_eq!(alerts.codes(None, true), "DISK PIN", "not in the help bar");
     }
 }
