@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use common::*;
 use hall_kiosk::config::Language;
 use hall_kiosk::screens::staging::Screen;
-use hall_kiosk::screens::ui::Theme;
+use hall_kiosk::screens::ui::{Shell, Theme};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::{Color, ComponentHandle};
 
@@ -123,12 +123,16 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
     let mut text_gap_hits = vec![0usize; text_gaps.len()];
     let mut problems = Vec::new();
     let mut checked = 0;
+    let mut marks = 0;
     for screen in Screen::value_variants() {
         for language in [Language::ZhCn, Language::En] {
             for &(elder, seated) in modes {
                 app.end_session();
                 app.set_seated(seated);
                 app.stage(*screen, language, elder);
+                // Every screen is walked with the staff mark lit: it must take nothing
+                // from the page (a line of words once did, and lay under buttons).
+                app.window().global::<Shell>().set_staff_alert("AUTH DEAD×2 DISK".into());
                 wait_secs(0);
                 // The focused field reports where it ends; the page rises to show it.
                 wait_secs(0);
@@ -238,6 +242,31 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
                         }
                     }
                 }
+                // The mark sits in the page's margin: on screen, over nothing else.
+                let mark = ElementHandle::find_by_element_type_name(app.window(), "StaffMark").next();
+                let staff_page = matches!(screen, Screen::Staff | Screen::StaffPin);
+                match (&mark, keyboard_up || staff_page) {
+                    (None, false) => problems.push(format!("{place}: no staff mark with an alert set")),
+                    (Some(_), true) => problems
+                        .push(format!("{place}: the staff mark is shown over the keyboard or a staff page")),
+                    _ => {}
+                }
+                if let (Some(mark), None) = (&mark, &modal) {
+                    marks += 1;
+                    let m = Rect::of(mark);
+                    if !(m.w >= 12.0 && m.on_screen(width, height)) {
+                        problems.push(format!("{place}: the staff mark is not wholly on screen ({m:?})"));
+                    }
+                    let others = ElementQuery::from_root(app.window())
+                        .match_predicate(|e| is_text(e) || is_control(e))
+                        .find_all();
+                    for other in others.iter().filter(|e| e.accessible_label() != mark.accessible_label()) {
+                        if Rect::of(other).overlap(&m) > 0.0 {
+                            let label = other.accessible_label().unwrap_or_default();
+                            problems.push(format!("{place}: {label:?} lies under the staff mark"));
+                        }
+                    }
+                }
                 if known_gap(*screen, elder, seated) {
                     gap_problems += problems.len() - before;
                     problems.truncate(before);
@@ -254,6 +283,7 @@ fn walk_every_screen(width: f32, height: f32, sample_totem: bool) {
     if width < 1000.0 && height < 1600.0 {
         assert!(gap_problems > 0, "the phone step fits elder mode on {width}×{height} now: drop `known_gap`");
     }
+    assert!(marks > 100, "the staff mark was checked on only {marks} screens");
     let enough = if sample_totem { 400 } else { 150 };
     assert!(checked > enough, "only {checked} targets checked");
     assert!(problems.is_empty(), "{width}×{height}: {} problems:\n{}", problems.len(), problems.join("\n"));

@@ -17,7 +17,7 @@
 //! - [`assist`]: "call staff": an `assist` submission, one per minute, and the notice.
 //! - [`idle`]: the "still there?" countdown and the wipe when nobody answers.
 //! - [`voice`]: spoken prompts in elder mode (rodio on its own thread).
-//! - [`staff_alert`]: the on-screen line that tells staff the kiosk needs attention.
+//! - [`staff_alert`]: the codes behind the corner mark that tells staff the kiosk needs attention.
 //! - [`staff`]: the staff panel behind a hidden gesture and the PIN: status, dead letters,
 //!   deliver now, USB export, volume, screen test, restart; every action audited.
 //! - [`panel`]: makes the window fill the touch panel, pointer hidden.

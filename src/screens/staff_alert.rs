@@ -3,8 +3,10 @@
 //! unreadable and moved aside, the disk refused a submission, the answers are not the
 //! intake server's (`URL`), the delivery task had to be restarted (`UPLINK×n`), or the
 //! printer failed (`PRN`), or the clock is wrong (`CLOCK`), or five wrong staff PINs locked
-//! the staff panel (`PIN`). Shown as one discreet line
-//! with short codes; `hall-kiosk queue status` tells the rest.
+//! the staff panel (`PIN`), or the holiday calendar runs out within a month (`CAL`). Shown
+//! as a red mark in the screen's top-left corner (`ui/widgets/staff_mark.slint`), which
+//! takes no room from the page; the staff panel lists the short codes and
+//! `hall-kiosk queue status` tells the rest.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -73,9 +75,8 @@ impl StaffAlerts {
         codes.join(" ")
     }
 
-    /// [`Self::codes`] for the staff panel, with `CAL` when the holiday calendar runs out
-    /// within a month. Not in the help bar yet: a line there lies under targets on several
-    /// screens (found with `CAL`, true of every code), and a month's notice is not urgent.
+    /// [`Self::codes`] with `CAL` when the holiday calendar runs out within a month: what
+    /// lights the mark and what the staff panel lists.
     pub fn panel_codes(
         &self,
         status: Option<&UplinkStatus>,
@@ -105,7 +106,9 @@ impl StaffAlerts {
             let Some(w) = weak_window.upgrade() else { return };
             let current = status.as_ref().map(|rx| rx.borrow().clone());
             let disk_full = submitter.as_ref().is_some_and(|s| s.disk_full());
-            w.global::<Shell>().set_staff_alert(alerts.codes(current.as_ref(), disk_full).into());
+            let today = chrono::Local::now().date_naive();
+            w.global::<Shell>()
+                .set_staff_alert(alerts.panel_codes(current.as_ref(), disk_full, today).into());
         };
         update();
         let timer = Timer::default();
