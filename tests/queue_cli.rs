@@ -245,3 +245,39 @@ fn errors_say_their_cause_once_and_a_closed_pipe_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// `queue flush` waits out what the server asks for: against a server that answers every
+/// request 503 with `Retry-After: 1`, two seconds of flushing make a few attempts (one a
+/// second), not the hundreds a loop without waits makes against a server on the same host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_waits_out_a_retry_after_rather_than_hammering() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counter = attempts.clone();
+    let busy = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], "busy")
+        }
+    });
+    let addr = common::serve(busy).await;
+    let config_path = common::write_config(dir.path(), addr, common::TOKEN);
+    let config = common::load(&config_path);
+    let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+    let submitter = Submitter::new(&config, outbox);
+    for i in 0..3 {
+        submitter.assist(&AssistPayload { screen: format!("s{i}") }).unwrap();
+    }
+    let c = config_path.clone();
+    let (ok, out, _) =
+        tokio::task::spawn_blocking(move || run_status(&c, &["queue", "flush", "--timeout", "2"]))
+            .await
+            .unwrap();
+    assert!(!ok, "exit status 0 with submissions still pending: {out}");
+    assert!(out.ends_with("pending: 3, dead letters: 0\n"), "{out}");
+    let n = attempts.load(Ordering::SeqCst);
+    assert!((1..=4).contains(&n), "{n} requests in a 2 s flush against Retry-After: 1\n{out}");
+}

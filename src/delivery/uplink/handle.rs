@@ -193,11 +193,10 @@ mod tests {
         assert_eq!(rx.borrow().restarts, 2);
     }
 
-    #[test]
-    fn spawn_delivers_and_shuts_down() {
-        let dir = tempfile::tempdir().unwrap();
-        let (outbox, _) = Outbox::open(dir.path()).unwrap();
-        let token = dir.path().join("token");
+    /// An outbox and settings for an uplink whose server (port 9) never answers.
+    fn quiet_uplink(dir: &std::path::Path) -> (Outbox, UplinkSettings) {
+        let (outbox, _) = Outbox::open(dir).unwrap();
+        let token = dir.join("token");
         std::fs::write(&token, "t0k3n\n").unwrap();
         std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let settings = UplinkSettings {
@@ -214,11 +213,52 @@ mod tests {
             retry_after_scale: 0.01,
             dead_letter_retention: Duration::from_secs(3600),
         };
+        (outbox, settings)
+    }
+
+    #[test]
+    fn spawn_delivers_and_shuts_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, settings) = quiet_uplink(dir.path());
         let handle = spawn(&outbox, settings).unwrap();
         let status = handle.status();
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(status.borrow().restarts, 0);
         handle.shutdown(); // returns: the supervisor and the task stop
+    }
+
+    /// Shutting down (and dropping the handle, on any early return of `main`) returns only once
+    /// the delivery thread has ended: nothing of the uplink is left holding the outbox when
+    /// the process exits. The thread's end shows as its status senders being gone.
+    #[test]
+    fn shutdown_and_drop_wait_for_the_delivery_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, settings) = quiet_uplink(dir.path());
+        let handle = spawn(&outbox, settings.clone()).unwrap();
+        let status = handle.status();
+        assert!(status.has_changed().is_ok(), "the running uplink holds its status");
+        handle.shutdown();
+        assert!(status.has_changed().is_err(), "shutdown returned while the delivery thread still ran");
+
+        let handle = spawn(&outbox, settings).unwrap();
+        let status = handle.status();
+        drop(handle);
+        assert!(status.has_changed().is_err(), "drop returned while the delivery thread still ran");
+    }
+
+    /// The watchdog is fed only while delivery lives: a thread that ended is not alive.
+    #[test]
+    fn a_delivery_thread_that_ended_is_not_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outbox, settings) = quiet_uplink(dir.path());
+        let mut handle = spawn(&outbox, settings).unwrap();
+        assert!(handle.is_alive(), "a fresh delivery thread is alive");
+        drop(handle.stop.take()); // the supervisor sees its stop signal gone and ends
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while handle.is_alive() {
+            assert!(std::time::Instant::now() < deadline, "the ended delivery thread still counts as alive");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     #[tokio::test(start_paused = true)]

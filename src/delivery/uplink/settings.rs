@@ -149,3 +149,57 @@ pub fn read_token(path: &Path) -> Result<String, UplinkError> {
         TokenFileError::NotOneToken { path } => UplinkError::TokenInvalid { path },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample hall's config with its own heartbeat and retention, so that each number
+    /// below comes from one place.
+    fn hall_config() -> LoadedConfig {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/example.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("heartbeat_secs = 60") && text.contains("dead_letter_retention_days = 30"));
+        let text = text
+            .replace("heartbeat_secs = 60", "heartbeat_secs = 90")
+            .replace("dead_letter_retention_days = 30", "dead_letter_retention_days = 7");
+        crate::config::parse(&path, &text).unwrap()
+    }
+
+    fn near(d: Duration, secs: f64) -> bool {
+        (d.as_secs_f64() - secs).abs() < 1e-6
+    }
+
+    /// The timings docs/protocol.md promises the server (a kiosk that retried faster would
+    /// hammer it), and the two the hall sets itself.
+    #[test]
+    fn production_timings_and_the_halls_own() {
+        let s = UplinkSettings::from_config(&hall_config()).unwrap();
+        assert_eq!(s.kiosk_id, "K01");
+        assert_eq!(s.heartbeat_every, Duration::from_secs(90));
+        // Seven days of 86,400 s: how long a dead letter keeps the citizen's phone number.
+        assert_eq!(s.dead_letter_retention, Duration::from_secs(604_800));
+        assert_eq!(s.request_timeout, Duration::from_secs(15));
+        assert_eq!(s.backoff_base, Duration::from_secs(1));
+        assert_eq!(s.backoff_cap, Duration::from_secs(300));
+        assert_eq!(s.auth_retry, Duration::from_secs(300));
+        assert_eq!(s.retry_after_max, Duration::from_secs(3600));
+        assert_eq!(s.retry_after_scale, 1.0);
+        assert!(s.token_file.is_absolute(), "resolved beside the config: {}", s.token_file.display());
+    }
+
+    /// Tests scale every wait by one factor, `Retry-After` included, and leave the
+    /// config's heartbeat period alone (they set it themselves).
+    #[test]
+    fn scaling_multiplies_every_wait_by_the_factor() {
+        let s = UplinkSettings::from_config(&hall_config()).unwrap().scaled(0.01);
+        assert!(near(s.request_timeout, 0.15), "{:?}", s.request_timeout);
+        assert!(near(s.backoff_base, 0.01), "{:?}", s.backoff_base);
+        assert!(near(s.backoff_cap, 3.0), "{:?}", s.backoff_cap);
+        assert!(near(s.auth_retry, 3.0), "{:?}", s.auth_retry);
+        assert!(near(s.retry_after_max, 36.0), "{:?}", s.retry_after_max);
+        assert!((s.retry_after_scale - 0.01).abs() < 1e-12, "{}", s.retry_after_scale);
+        assert_eq!(s.heartbeat_every, Duration::from_secs(90));
+        assert_eq!(s.dead_letter_retention, Duration::from_secs(604_800));
+    }
+}
