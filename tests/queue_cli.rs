@@ -281,3 +281,44 @@ async fn flush_waits_out_a_retry_after_rather_than_hammering() {
     let n = attempts.load(Ordering::SeqCst);
     assert!((1..=4).contains(&n), "{n} requests in a 2 s flush against Retry-After: 1\n{out}");
 }
+
+/// Waiting cannot fix a refused token or a wrong `base_url`: `queue flush` stops at the
+/// first such answer, says what to fix and exits non-zero, instead of sitting out its
+/// whole timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_stops_at_once_when_the_token_or_the_url_is_wrong() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for (status, says) in [(401, "credentials-rejected"), (404, "not-the-server")] {
+        let dir = tempfile::tempdir().unwrap();
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let counter = attempts.clone();
+        let refusing = axum::Router::new().fallback(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                (axum::http::StatusCode::from_u16(status).unwrap(), "no")
+            }
+        });
+        let addr = common::serve(refusing).await;
+        let config_path = common::write_config(dir.path(), addr, common::TOKEN);
+        let config = common::load(&config_path);
+        let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
+        let submitter = Submitter::new(&config, outbox);
+        for i in 0..3 {
+            submitter.assist(&AssistPayload { screen: format!("s{i}") }).unwrap();
+        }
+        let c = config_path.clone();
+        let started = std::time::Instant::now();
+        let (ok, out, _) =
+            tokio::task::spawn_blocking(move || run_status(&c, &["queue", "flush", "--timeout", "30"]))
+                .await
+                .unwrap();
+        let took = started.elapsed();
+        assert!(!ok, "{status}: exit status 0 with submissions pending: {out}");
+        assert!(out.contains(says), "{status}: {out}");
+        assert!(out.ends_with("pending: 3, dead letters: 0\n"), "{status}: nothing is lost: {out}");
+        assert_eq!(attempts.load(Ordering::SeqCst), 1, "{status}: one request, then stop: {out}");
+        assert!(took < std::time::Duration::from_secs(15), "{status}: sat out the timeout ({took:?})");
+    }
+}

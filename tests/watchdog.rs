@@ -82,6 +82,8 @@ fn watchdog_pings_come_from_the_ui_loop_and_only_while_delivery_lives() {
             .expect("supervised");
     assert_eq!(supervision.watchdog_period, Some(Duration::from_millis(50)), "half of WATCHDOG_USEC");
 
+    // A slow first frame (0.12 s, over two watchdog periods): READY=1 still comes first.
+    Timer::single_shot(Duration::ZERO, || std::thread::sleep(Duration::from_millis(120)));
     // Running for 0.4 s; blocked for 0.6 s; running again for 0.4 s; delivery dead; done.
     let m = mark.clone();
     Timer::single_shot(Duration::from_millis(400), move || {

@@ -2,8 +2,9 @@
 //!
 //! - `READY=1` once the window's first frame is up: two turns of the event loop after it
 //!   starts (the first turn draws the window), with the outbox already open.
-//! - `WATCHDOG=1` from a Slint timer, so a frozen UI thread stops the pings and systemd
-//!   restarts the kiosk; withheld while the delivery thread is dead, for the same reason.
+//! - `WATCHDOG=1` from a Slint timer, from `READY=1` on, so a frozen UI thread stops the
+//!   pings and systemd restarts the kiosk; withheld while the delivery thread is dead, for
+//!   the same reason.
 //! - `STATUS=` with the queue figures, for `systemctl status`. Never personal data.
 //!
 //! Outside systemd (no `NOTIFY_SOCKET`) nothing is started. The socket protocol is the
@@ -52,9 +53,14 @@ pub fn supervise(probe: DeliveryProbe) -> Option<Supervision> {
     let probe = Rc::new(probe);
     let last_status = Rc::new(RefCell::new(String::new()));
 
+    // Set once `READY=1` is sent: the watchdog timer stays quiet until then (a slow first
+    // frame lets its first period pass before the ready timer's second turn, and
+    // systemd's watchdog only starts counting after READY=1 anyway).
+    let is_ready = Rc::new(Cell::new(false));
     let ready = Rc::new(Timer::default());
     let ticks = Cell::new(0u32);
-    let (me, p, last) = (Rc::downgrade(&ready), probe.clone(), last_status.clone());
+    let (me, p, last, now_ready) =
+        (Rc::downgrade(&ready), probe.clone(), last_status.clone(), is_ready.clone());
     ready.start(TimerMode::Repeated, READY_TICK, move || {
         ticks.set(ticks.get().saturating_add(1));
         if ticks.get() < READY_AFTER_TICKS {
@@ -62,6 +68,7 @@ pub fn supervise(probe: DeliveryProbe) -> Option<Supervision> {
         }
         let status = status_line(&p);
         send(&[NotifyState::Ready, NotifyState::Status(&status)]);
+        now_ready.set(true);
         tracing::info!(status = %status, "told systemd the kiosk is ready");
         *last.borrow_mut() = status;
         if let Some(t) = me.upgrade() {
@@ -73,6 +80,9 @@ pub fn supervise(probe: DeliveryProbe) -> Option<Supervision> {
     let period = watchdog_period.unwrap_or(STATUS_ONLY_PERIOD);
     let withheld = Cell::new(false);
     watchdog.start(TimerMode::Repeated, period, move || {
+        if !is_ready.get() {
+            return;
+        }
         let alive = (probe.alive)();
         if !alive && !withheld.replace(true) {
             tracing::error!(
