@@ -205,10 +205,20 @@ fn walk_every_screen(width: f32, height: f32, mount: Mount) {
                     .iter()
                     .map(|c| (c.accessible_label().unwrap_or_default().to_string(), Rect::of(c)))
                     .collect();
-                // Elder mode pages instead of scrolling: a target cut off by the panel's
-                // edge cannot be reached, so it fails rather than leaving the check.
-                if elder {
-                    for (label, r) in all.iter().filter(|(_, r)| r.w > 0.0 && !r.on_screen(width, height)) {
+                // A target cut off by the panel's edge cannot be reached, so it fails
+                // rather than leaving the check: in elder mode always (it pages instead of
+                // scrolling), in the others unless it is a tile scrolled out of its grid
+                // (a button pushed off the page has no way back on).
+                let tiles: Vec<(String, Rect)> =
+                    ElementHandle::find_by_element_type_name(app.window(), "TileGrid")
+                        .flat_map(|grid| grid.query_descendants().match_predicate(is_control).find_all())
+                        .map(|t| (t.accessible_label().unwrap_or_default().to_string(), Rect::of(&t)))
+                        .collect();
+                let scrolled = |label: &str, r: &Rect| {
+                    tiles.iter().any(|(l, t)| l == label && (t.x, t.y, t.w, t.h) == (r.x, r.y, r.w, r.h))
+                };
+                for (label, r) in all.iter().filter(|(_, r)| r.w > 0.0 && !r.on_screen(width, height)) {
+                    if elder || !scrolled(label, r) {
                         problems.push(format!("{place}: {label:?} is not wholly on screen ({r:?})"));
                     }
                 }
@@ -297,14 +307,17 @@ fn walk_every_screen(width: f32, height: f32, mount: Mount) {
             }
         }
     }
+    // Stale exceptions are problems too, listed with the rest (an assertion of their own
+    // would hide every other problem behind them).
     for (gap, hits) in text_gaps.iter().zip(&text_gap_hits) {
-        assert!(
-            *hits > 0,
-            "{gap:?} has no text under a target on {width}×{height} now: drop it from `text_gaps`"
-        );
+        if *hits == 0 {
+            problems.push(format!(
+                "{gap:?} has no text under a target on {width}×{height} now: drop it from `text_gaps`"
+            ));
+        }
     }
-    if width < 1000.0 && height < 1600.0 {
-        assert!(gap_problems > 0, "the phone step fits elder mode on {width}×{height} now: drop `known_gap`");
+    if width < 1000.0 && height < 1600.0 && gap_problems == 0 {
+        problems.push(format!("the phone step fits elder mode on {width}×{height} now: drop `known_gap`"));
     }
     assert!(marks > 100, "the staff mark was checked on only {marks} screens");
     let enough = if mount == Mount::SampleTotem { 400 } else { 150 };
