@@ -101,8 +101,12 @@ fn pinyin_hall_phrases_and_english_reach_the_outbox_in_nfc() {
     assert_eq!(kb.get_complaint_text().text, "社保公积金办不成事 caf\u{e9}");
     assert_eq!(kb.get_complaint_text().count, 14);
     assert!(shows_text(&app, "14/300 字"), "the counter is on screen");
+    // Once: on the keyboard, not again under the field, where it could lie half under it.
+    let counters = || ElementHandle::find_by_accessible_label(app.window(), "14/300 字").count();
+    assert_eq!(counters(), 1, "the count is shown once while typing");
     key(&app, "完成");
     assert!(keyboard_panel(&app).is_none());
+    assert_eq!(counters(), 1, "and under the field once the keyboard is down");
 
     tap(&app, "3 次及以上");
     tap(&app, "下一步");
