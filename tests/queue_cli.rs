@@ -246,39 +246,56 @@ fn errors_say_their_cause_once_and_a_closed_pipe_is_not_a_panic() {
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
 
-/// `queue flush` waits out what the server asks for: against a server that answers every
-/// request 503 with `Retry-After: 1`, two seconds of flushing make a few attempts (one a
-/// second), not the hundreds a loop without waits makes against a server on the same host.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flush_waits_out_a_retry_after_rather_than_hammering() {
+/// A server on 127.0.0.1 that gives every request `answer` and counts them, and a kiosk
+/// config pointed at it with three submissions queued.
+async fn three_queued_against(
+    dir: &std::path::Path,
+    answer: axum::response::Response,
+) -> (std::path::PathBuf, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let dir = tempfile::tempdir().unwrap();
-    let attempts = Arc::new(AtomicUsize::new(0));
-    let counter = attempts.clone();
-    let busy = axum::Router::new().fallback(move || {
-        let counter = counter.clone();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (counter, status, headers) = (requests.clone(), answer.status(), answer.headers().clone());
+    let server = axum::Router::new().fallback(move || {
+        let (counter, headers) = (counter.clone(), headers.clone());
         async move {
             counter.fetch_add(1, Ordering::SeqCst);
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], "busy")
+            (status, headers, "no")
         }
     });
-    let addr = common::serve(busy).await;
-    let config_path = common::write_config(dir.path(), addr, common::TOKEN);
+    let config_path = common::write_config(dir, common::serve(server).await, common::TOKEN);
     let config = common::load(&config_path);
     let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
     let submitter = Submitter::new(&config, outbox);
     for i in 0..3 {
         submitter.assist(&AssistPayload { screen: format!("s{i}") }).unwrap();
     }
-    let c = config_path.clone();
+    (config_path, requests)
+}
+
+/// Runs `queue flush --timeout <secs>` off the test's runtime: its exit status and output.
+async fn flush_for(config: &std::path::Path, secs: &str) -> (bool, String) {
+    let (config, secs) = (config.to_path_buf(), secs.to_string());
     let (ok, out, _) =
-        tokio::task::spawn_blocking(move || run_status(&c, &["queue", "flush", "--timeout", "2"]))
+        tokio::task::spawn_blocking(move || run_status(&config, &["queue", "flush", "--timeout", &secs]))
             .await
             .unwrap();
+    (ok, out)
+}
+
+/// `queue flush` waits out what the server asks for: against a server that answers every
+/// request 503 with `Retry-After: 1`, two seconds of flushing make a few attempts (one a
+/// second), not the hundreds a loop without waits makes against a server on the same host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_waits_out_a_retry_after_rather_than_hammering() {
+    use axum::response::IntoResponse;
+    let dir = tempfile::tempdir().unwrap();
+    let busy = (axum::http::StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")]).into_response();
+    let (config_path, attempts) = three_queued_against(dir.path(), busy).await;
+    let (ok, out) = flush_for(&config_path, "2").await;
     assert!(!ok, "exit status 0 with submissions still pending: {out}");
     assert!(out.ends_with("pending: 3, dead letters: 0\n"), "{out}");
-    let n = attempts.load(Ordering::SeqCst);
+    let n = attempts.load(std::sync::atomic::Ordering::SeqCst);
     assert!((1..=4).contains(&n), "{n} requests in a 2 s flush against Retry-After: 1\n{out}");
 }
 
@@ -287,38 +304,24 @@ async fn flush_waits_out_a_retry_after_rather_than_hammering() {
 /// whole timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flush_stops_at_once_when_the_token_or_the_url_is_wrong() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    for (status, says) in [(401, "credentials-rejected"), (404, "not-the-server")] {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    for (status, says) in
+        [(StatusCode::UNAUTHORIZED, "credentials-rejected"), (StatusCode::NOT_FOUND, "not-the-server")]
+    {
         let dir = tempfile::tempdir().unwrap();
-        let attempts = Arc::new(AtomicUsize::new(0));
-        let counter = attempts.clone();
-        let refusing = axum::Router::new().fallback(move || {
-            let counter = counter.clone();
-            async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-                (axum::http::StatusCode::from_u16(status).unwrap(), "no")
-            }
-        });
-        let addr = common::serve(refusing).await;
-        let config_path = common::write_config(dir.path(), addr, common::TOKEN);
-        let config = common::load(&config_path);
-        let (outbox, _) = Outbox::open(&config.data_dir()).unwrap();
-        let submitter = Submitter::new(&config, outbox);
-        for i in 0..3 {
-            submitter.assist(&AssistPayload { screen: format!("s{i}") }).unwrap();
-        }
-        let c = config_path.clone();
+        let (config_path, attempts) = three_queued_against(dir.path(), status.into_response()).await;
         let started = std::time::Instant::now();
-        let (ok, out, _) =
-            tokio::task::spawn_blocking(move || run_status(&c, &["queue", "flush", "--timeout", "30"]))
-                .await
-                .unwrap();
+        let (ok, out) = flush_for(&config_path, "30").await;
         let took = started.elapsed();
         assert!(!ok, "{status}: exit status 0 with submissions pending: {out}");
         assert!(out.contains(says), "{status}: {out}");
         assert!(out.ends_with("pending: 3, dead letters: 0\n"), "{status}: nothing is lost: {out}");
-        assert_eq!(attempts.load(Ordering::SeqCst), 1, "{status}: one request, then stop: {out}");
+        assert_eq!(
+            attempts.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{status}: one request, then stop: {out}"
+        );
         assert!(took < std::time::Duration::from_secs(15), "{status}: sat out the timeout ({took:?})");
     }
 }

@@ -40,8 +40,10 @@ pub struct StaffAlerts {
 }
 
 impl StaffAlerts {
-    /// The short codes for the screen, e.g. `AUTH DEAD×2`; empty when all is well.
-    pub fn codes(&self, status: Option<&UplinkStatus>, disk_full: bool) -> String {
+    /// The short codes for the corner mark and the staff panel, e.g. `AUTH DEAD×2`; empty
+    /// when all is well. `today` says whether the holiday calendar runs out within a month
+    /// (`CAL`).
+    pub fn codes(&self, status: Option<&UplinkStatus>, disk_full: bool, today: chrono::NaiveDate) -> String {
         let mut codes = Vec::new();
         if let Some(s) = status {
             if s.credentials_rejected {
@@ -72,25 +74,10 @@ impl StaffAlerts {
         if self.pin_lockout.get() {
             codes.push("PIN".into());
         }
-        codes.join(" ")
-    }
-
-    /// [`Self::codes`] with `CAL` when the holiday calendar runs out within a month: what
-    /// lights the mark and what the staff panel lists.
-    pub fn panel_codes(
-        &self,
-        status: Option<&UplinkStatus>,
-        disk_full: bool,
-        today: chrono::NaiveDate,
-    ) -> String {
-        let mut codes = self.codes(status, disk_full);
         if self.calendar.needs_next_year(today) {
-            if !codes.is_empty() {
-                codes.push(' ');
-            }
-            codes.push_str("CAL");
+            codes.push("CAL".into());
         }
-        codes
+        codes.join(" ")
     }
 
     /// Publishes the codes now and then every few seconds from the uplink's status.
@@ -107,8 +94,7 @@ impl StaffAlerts {
             let current = status.as_ref().map(|rx| rx.borrow().clone());
             let disk_full = submitter.as_ref().is_some_and(|s| s.disk_full());
             let today = chrono::Local::now().date_naive();
-            w.global::<Shell>()
-                .set_staff_alert(alerts.panel_codes(current.as_ref(), disk_full, today).into());
+            w.global::<Shell>().set_staff_alert(alerts.codes(current.as_ref(), disk_full, today).into());
         };
         update();
         let timer = Timer::default();
@@ -124,32 +110,33 @@ mod tests {
     #[test]
     fn codes_name_each_condition() {
         let alerts = StaffAlerts::default();
-        assert_eq!(alerts.codes(None, false), "");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        assert_eq!(alerts.codes(None, false, today), "");
         let mut status = UplinkStatus::default();
-        assert_eq!(alerts.codes(Some(&status), false), "");
+        assert_eq!(alerts.codes(Some(&status), false, today), "");
         status.credentials_rejected = true;
         status.queue.dead_letters = 2;
         alerts.outbox_moved_aside.set(true);
-        assert_eq!(alerts.codes(Some(&status), true), "AUTH DEAD×2 DB DISK");
+        assert_eq!(alerts.codes(Some(&status), true, today), "AUTH DEAD×2 DB DISK");
         status.restarts = 3;
         status.not_the_server = true;
-        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB");
+        assert_eq!(alerts.codes(Some(&status), false, today), "AUTH URL DEAD×2 UPLINK×3 DB");
         alerts.printer_fault.store(true, Ordering::Relaxed);
-        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 DB PRN");
+        assert_eq!(alerts.codes(Some(&status), false, today), "AUTH URL DEAD×2 UPLINK×3 DB PRN");
         status.clock_off = true;
-        assert_eq!(alerts.codes(Some(&status), false), "AUTH URL DEAD×2 UPLINK×3 CLOCK DB PRN");
+        assert_eq!(alerts.codes(Some(&status), false, today), "AUTH URL DEAD×2 UPLINK×3 CLOCK DB PRN");
         alerts.pin_lockout.set(true);
-        assert!(alerts.codes(Some(&status), false).ends_with("PRN PIN"));
+        assert!(alerts.codes(Some(&status), false, today).ends_with("PRN PIN"));
     }
 
     #[test]
     fn a_calendar_without_next_year_is_an_alert_from_december() {
         let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         let alerts = StaffAlerts { calendar: WorkCalendar::new([day(10, 1)], []), ..StaffAlerts::default() };
-        assert_eq!(alerts.panel_codes(None, false, day(11, 30)), "");
-        assert_eq!(alerts.panel_codes(None, false, day(12, 1)), "CAL");
+        assert_eq!(alerts.codes(None, false, day(11, 30)), "");
+        assert_eq!(alerts.codes(None, false, day(12, 1)), "CAL");
         alerts.pin_lockout.set(true);
-        assert_eq!(alerts.panel_codes(None, true, day(12, 24)), "DISK PIN CAL");
-        assert_eq!(alerts.codes(None, true), "DISK PIN", "not in the help bar");
+        assert_eq!(alerts.codes(None, true, day(12, 24)), "DISK PIN CAL");
+        assert_eq!(alerts.codes(None, true, day(11, 30)), "DISK PIN", "on 30 November: not yet");
     }
 }

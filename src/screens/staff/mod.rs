@@ -455,8 +455,7 @@ impl StaffPanel {
     fn show_report(&self, w: &AppWindow, report: Option<&StatusReport>) {
         let uplink = self.deps.uplink_status.as_ref().map(|rx| rx.borrow().clone());
         let disk_full = self.deps.submitter.as_ref().is_some_and(|s| s.disk_full());
-        let alerts =
-            self.deps.alerts.panel_codes(uplink.as_ref(), disk_full, chrono::Local::now().date_naive());
+        let alerts = self.deps.alerts.codes(uplink.as_ref(), disk_full, chrono::Local::now().date_naive());
         status_view::publish(w, &self.dead_letters, report, uplink.as_ref(), &alerts);
     }
 
