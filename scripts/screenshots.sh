@@ -35,6 +35,9 @@ for screen in home complaint-summary rating-level; do
   "$bin" --config "$flat" screenshot --screen "$screen" --lang zh --elder --size 1920x1080 --out "$out/elder/$screen-zh-landscape.png" >/dev/null
 done
 "$bin" --config "$flat" screenshot --screen rating-contact --lang en --elder --size 1920x1080 --out "$out/elder/rating-contact-en-landscape.png" >/dev/null
+# The landscape ticket: the code at eye level beside the buttons.
+"$bin" --config "$flat" screenshot --screen ticket --lang zh --size 1920x1080 --out "$out/ticket-zh-landscape.png" >/dev/null
+"$bin" --config "$flat" screenshot --screen ticket --lang en --elder --size 1920x1080 --out "$out/elder/ticket-en-landscape.png" >/dev/null
 "$bin" --config "$flat" screenshot --screen home --lang en --elder --size 768x1366 --out "$out/elder/home-en-768x1366.png" >/dev/null
 rm -f "$flat"
 # The printed slip, drawn from the same layout the printer gets (58 and 80 mm paper).
